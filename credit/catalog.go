@@ -54,9 +54,12 @@ type Field struct {
 	LabelEN  string    `json:"label_en,omitempty"` // English label
 	Type     FieldType `json:"type"`
 	Required bool      `json:"required,omitempty"`
-	MaxLen   int       `json:"max_len,omitempty"`  // in characters (runes); 0 = the type's default
-	Enum     []string  `json:"enum,omitempty"`     // allowed values for TypeEnum
-	Personal bool      `json:"personal,omitempty"` // personal information: sealed at rest, never public
+	MaxLen   int       `json:"max_len,omitempty"` // in characters (runes); 0 = the type's default
+	Enum     []string  `json:"enum,omitempty"`    // allowed values for TypeEnum
+	// Multi lets a TypeEnum field hold several listed values separated by ";" (e.g. the 双公示
+	// 处罚类别 "罚款;没收违法所得"). Canonical form: the values in list order, joined by ";".
+	Multi    bool `json:"multi,omitempty"`
+	Personal bool `json:"personal,omitempty"` // personal information: sealed at rest, never public
 }
 
 // PublicationRule says when a record of an item is shown on the public portal, counted from its
@@ -88,7 +91,20 @@ type CatalogItem struct {
 	// DeadlineWorkdays is the reporting deadline after the decision, in working days
 	// (双公示: 7). 0 = none.
 	DeadlineWorkdays int `json:"deadline_workdays,omitempty"`
+	// Registry marks the item whose records define a subject's registration attributes
+	// (enterprise registration basics). Its fields use the standard names Reg* below.
+	Registry bool `json:"registry,omitempty"`
 }
+
+// Standard field names of a Registry item, copied onto the subject when a record is accepted.
+const (
+	RegLegalRepName = "legal_rep_name" // 法定代表人姓名
+	RegLegalRepID   = "legal_rep_id"   // 法定代表人身份证号 (personal)
+	RegStatus       = "reg_status"     // 登记状态: 存续/在业, 注销, 吊销
+	RegFormerNames  = "former_names"   // 曾用名, separated by ；or ;
+	RegNo           = "reg_no"         // 15-digit registration number (legacy code)
+	RegOrgCode      = "org_code"       // 9-character organisation code (legacy code)
+)
 
 // Department is a source department (报送部门).
 type Department struct {

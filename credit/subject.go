@@ -49,7 +49,21 @@ const (
 	StatusActive       SubjectStatus = "active"       // 存续
 	StatusDeregistered SubjectStatus = "deregistered" // 注销
 	StatusRevoked      SubjectStatus = "revoked"      // 吊销
+	StatusMovedOut     SubjectStatus = "moved_out"    // 迁出
 )
+
+// StatusFromRegistry maps a registration status as departments write it to a SubjectStatus.
+func StatusFromRegistry(s string) SubjectStatus {
+	switch s {
+	case "注销":
+		return StatusDeregistered
+	case "吊销", "吊销未注销":
+		return StatusRevoked
+	case "迁出":
+		return StatusMovedOut
+	}
+	return StatusActive
+}
 
 // Subject is a credit subject: a legal person, other organisation or natural person.
 //

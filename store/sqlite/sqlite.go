@@ -1,0 +1,202 @@
+// Package sqlite is the embedded store (pure Go SQLite, WAL): the zero-setup default for the
+// demo and for a county-sized platform. SQLite has one writer, so the store keeps one writer
+// connection (immediate transactions, busy timeout) and a pool of readers.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/xinyong/xinyong/credit"
+	"github.com/xinyong/xinyong/store"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the SQLite store.
+type DB struct {
+	path  string
+	write *sql.DB
+	read  *sql.DB
+	reader
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the database at path and applies pending migrations.
+// path ":memory:" gives a private in-memory database (tests).
+func Open(ctx context.Context, path string) (*DB, error) {
+	var wdsn, rdsn string
+	if path == ":memory:" {
+		// A shared-cache in-memory database, unique per Open, so readers see the writer's data.
+		name := fmt.Sprintf("mem%d", memSeq.Add())
+		wdsn = "file:" + name + "?mode=memory&cache=shared&_txlock=immediate&_pragma=busy_timeout(10000)"
+		rdsn = wdsn
+	} else {
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("create data directory: %w", err)
+			}
+		}
+		u := "file:" + (&url.URL{Path: path}).EscapedPath()
+		prag := "&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
+		wdsn = u + "?_txlock=immediate" + prag
+		rdsn = u + "?mode=ro" + prag + "&_pragma=query_only(1)"
+	}
+	w, err := sql.Open("sqlite", wdsn)
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	db := &DB{path: path, write: w}
+	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", rdsn)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	db.read = r
+	db.reader = reader{q: r}
+	return db, nil
+}
+
+type seq struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (s *seq) Add() int { s.mu.Lock(); defer s.mu.Unlock(); s.n++; return s.n }
+
+var memSeq seq
+
+// Path returns the database file path.
+func (db *DB) Path() string { return db.path }
+
+// Close closes both connection pools.
+func (db *DB) Close() error {
+	err := db.read.Close()
+	if err2 := db.write.Close(); err == nil {
+		err = err2
+	}
+	return err
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: bad name", name)
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		err = db.Update(ctx, func(t store.Tx) error {
+			tx := t.(*tx)
+			var n int
+			if err := tx.sq.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, v).Scan(&n); err != nil || n > 0 {
+				return err
+			}
+			if _, err := tx.sq.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("migration %s: %w", name, err)
+			}
+			_, err := tx.sq.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, time.Now().Unix())
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Update runs fn in one immediate (write-locking) transaction.
+func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
+	sq, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	t := &tx{reader: reader{q: sq}, db: db, sq: sq, ctx: ctx}
+	defer func() {
+		if p := recover(); p != nil {
+			sq.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(t); err != nil {
+		sq.Rollback()
+		return err
+	}
+	if err := sq.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the database to path while it keeps serving (VACUUM INTO).
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return credit.Errorf(credit.ECONFLICT, "备份文件已存在 / backup file exists: %s", path)
+	}
+	_, err := db.read.ExecContext(ctx, `VACUUM INTO ?`, path)
+	return err
+}
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func unix(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+func fromUnix(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.Unix(v.Int64, 0).UTC()
+}
+
+func notFound(zh, en string, err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return credit.Errorf(credit.ENOTFOUND, "未找到%s / %s not found", zh, en)
+	}
+	return err
+}

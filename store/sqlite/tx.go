@@ -1,0 +1,396 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/xinyong/xinyong/credit"
+	"github.com/xinyong/xinyong/store"
+)
+
+type tx struct {
+	reader
+	db    *DB
+	sq    *sql.Tx
+	ctx   context.Context
+	stmts map[string]*sql.Stmt
+}
+
+// stmt returns a statement prepared once per transaction (the single writer connection is
+// busy with the transaction, so statements cannot be prepared on the pool meanwhile).
+func (t *tx) stmt(query string) (*sql.Stmt, error) {
+	if s, ok := t.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := t.sq.PrepareContext(t.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[query] = s
+	return s, nil
+}
+
+func (t *tx) exec(query string, args ...any) error {
+	_, err := t.sq.ExecContext(t.ctx, query, args...)
+	return err
+}
+
+func (t *tx) SaveCatalog(c *credit.Catalog) error {
+	body, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	err = t.exec(`INSERT INTO catalogs (version, published_at, note, body) VALUES (?, ?, ?, ?)`, c.Version, unix(c.PublishedAt), c.Note, string(body))
+	if err != nil && isUnique(err) {
+		return credit.Errorf(credit.ECONFLICT, "目录版本 %d 已存在 / catalog version %d exists", c.Version, c.Version)
+	}
+	return err
+}
+
+func (t *tx) PutCodeException(e store.CodeException) error {
+	return t.exec(`INSERT INTO code_exceptions (code, note, created_by, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (code) DO UPDATE SET note = excluded.note, created_by = excluded.created_by, created_at = excluded.created_at`,
+		e.Code, e.Note, e.CreatedBy, unix(e.CreatedAt))
+}
+
+func (t *tx) DeleteCodeException(code string) error {
+	res, err := t.sq.ExecContext(t.ctx, `DELETE FROM code_exceptions WHERE code = ?`, code)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return credit.Errorf(credit.ENOTFOUND, "未登记该例外代码 / no such code exception: %s", code)
+	}
+	return nil
+}
+
+// inChunk is how many values one IN (...) list or multi-row VALUES carries.
+const inChunk = 500
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+func (t *tx) lookup(query string, keys []string, into map[string]int64) error {
+	for len(keys) > 0 {
+		n := min(len(keys), inChunk)
+		args := make([]any, n)
+		for i, k := range keys[:n] {
+			args[i] = k
+		}
+		s, err := t.stmt(fmt.Sprintf(query, placeholders(n)))
+		if err != nil {
+			return err
+		}
+		rows, err := s.QueryContext(t.ctx, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var k string
+			var id int64
+			if err := rows.Scan(&k, &id); err != nil {
+				rows.Close()
+				return err
+			}
+			into[k] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+func (t *tx) SubjectIDs(keys []string, ids map[string]int64) error {
+	return t.lookup(`SELECT key, id FROM subjects WHERE key IN (%s)`, keys, ids)
+}
+
+func (t *tx) AliasIDs(aliases []string, ids map[string]int64) error {
+	return t.lookup(`SELECT alias, subject_id FROM subject_aliases WHERE alias IN (%s)`, aliases, ids)
+}
+
+func (t *tx) nextID(table string) (int64, error) {
+	var id int64
+	err := t.sq.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) + 1 FROM `+table).Scan(&id)
+	return id, err
+}
+
+// insertRows inserts rows of ncol values with multi-row VALUES statements.
+func (t *tx) insertRows(prefix string, ncol int, nrows int, row func(i int, args []any) []any) error {
+	per := max(1, min(inChunk, 30000/ncol))
+	one := "(" + placeholders(ncol) + ")"
+	args := make([]any, 0, per*ncol)
+	for start := 0; start < nrows; start += per {
+		n := min(per, nrows-start)
+		args = args[:0]
+		for i := start; i < start+n; i++ {
+			args = row(i, args)
+		}
+		s, err := t.stmt(prefix + strings.TrimSuffix(strings.Repeat(one+",", n), ","))
+		if err != nil {
+			return err
+		}
+		if _, err := s.ExecContext(t.ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func (t *tx) InsertSubjects(subs []*credit.Subject) error {
+	if len(subs) == 0 {
+		return nil
+	}
+	next, err := t.nextID("subjects")
+	if err != nil {
+		return err
+	}
+	for _, s := range subs {
+		s.ID = next
+		next++
+	}
+	err = t.insertRows(`INSERT INTO subjects (id, key, code, kind, name, name_norm, region, legal_rep_id, legal_rep,
+		former_names, legacy_codes, status, id_cipher, name_cipher, id_masked, created_at, updated_at) VALUES `, 17, len(subs),
+		func(i int, a []any) []any {
+			s := subs[i]
+			var code any
+			if s.Code != "" {
+				code = s.Code
+			}
+			return append(a, s.ID, s.Key, code, string(s.Kind), s.Name, s.NameNorm, s.Region, nullID(s.LegalRepID), s.LegalRep,
+				joinList(s.FormerNames), joinList(s.LegacyCodes), string(s.Status), s.IDCipher, s.NameCipher, s.IDMasked,
+				unix(s.CreatedAt), unix(s.UpdatedAt))
+		})
+	if err != nil {
+		if isUnique(err) {
+			return credit.Errorf(credit.ECONFLICT, "主体已存在 / subject exists: %v", err)
+		}
+		return err
+	}
+	var fts []*credit.Subject
+	for _, s := range subs {
+		if !s.IsPerson() {
+			fts = append(fts, s)
+		}
+	}
+	return t.insertRows(`INSERT INTO subject_fts (rowid, name) VALUES `, 2, len(fts), func(i int, a []any) []any {
+		return append(a, fts[i].ID, ftsText(fts[i]))
+	})
+}
+
+// ftsText is what partial-name search indexes: the current and former names, normalised.
+func ftsText(s *credit.Subject) string {
+	if len(s.FormerNames) == 0 {
+		return s.NameNorm
+	}
+	parts := []string{s.NameNorm}
+	for _, f := range s.FormerNames {
+		parts = append(parts, credit.NormalizeName(f))
+	}
+	return strings.Join(parts, " | ")
+}
+
+func (t *tx) UpdateSubject(s *credit.Subject) error {
+	res, err := t.sq.ExecContext(t.ctx, `UPDATE subjects SET code = ?, kind = ?, name = ?, name_norm = ?, region = ?, legal_rep_id = ?,
+		legal_rep = ?, former_names = ?, legacy_codes = ?, status = ?, id_cipher = ?, name_cipher = ?, id_masked = ?, updated_at = ?
+		WHERE id = ?`,
+		nullStr(s.Code), string(s.Kind), s.Name, s.NameNorm, s.Region, nullID(s.LegalRepID), s.LegalRep, joinList(s.FormerNames),
+		joinList(s.LegacyCodes), string(s.Status), s.IDCipher, s.NameCipher, s.IDMasked, unix(s.UpdatedAt), s.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return credit.Errorf(credit.ENOTFOUND, "未找到主体 / subject not found: %d", s.ID)
+	}
+	if s.IsPerson() {
+		return nil
+	}
+	if err := t.exec(`DELETE FROM subject_fts WHERE rowid = ?`, s.ID); err != nil {
+		return err
+	}
+	return t.exec(`INSERT INTO subject_fts (rowid, name) VALUES (?, ?)`, s.ID, ftsText(s))
+}
+
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func (t *tx) PutAliases(subjectID int64, aliases []string) error {
+	for _, a := range aliases {
+		if err := t.exec(`INSERT INTO subject_aliases (alias, subject_id) VALUES (?, ?) ON CONFLICT (alias) DO NOTHING`, a, subjectID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) Heads(keys []store.RecordKey) (map[store.RecordKey]store.Head, error) {
+	out := make(map[store.RecordKey]store.Head, len(keys))
+	hashes := make([]any, 0, inChunk)
+	for start := 0; start < len(keys); start += inChunk {
+		part := keys[start:min(len(keys), start+inChunk)]
+		hashes = hashes[:0]
+		for _, k := range part {
+			hashes = append(hashes, store.KeyHash(k))
+		}
+		s, err := t.stmt(`SELECT id, dept, item, source_id, version, hash, subject_id FROM records
+			WHERE key_hash IN (` + placeholders(len(hashes)) + `) AND status <> 'superseded'`)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := s.QueryContext(t.ctx, hashes...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k store.RecordKey
+			var h store.Head
+			if err := rows.Scan(&h.ID, &k.Dept, &k.Item, &k.SourceID, &h.Version, &h.Hash, &h.SubjectID); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[k] = h
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (t *tx) InsertRecords(recs []*credit.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	next, err := t.nextID("records")
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		r.ID = next
+		next++
+	}
+	err = t.insertRows(`INSERT INTO records (id, subject_id, key_hash, dept, item, source_id, version, item_version, batch_id,
+		fields, personal, hash, decision, pub_from, pub_until, published, status, created_at) VALUES `, 18, len(recs),
+		func(i int, a []any) []any {
+			r := recs[i]
+			fields, _ := json.Marshal(r.Fields)
+			return append(a, r.ID, r.SubjectID, store.KeyHash(store.RecordKey{Dept: r.Dept, Item: r.Item, SourceID: r.SourceID}),
+				r.Dept, r.Item, r.SourceID, r.Version, r.ItemVersion, nullID(r.BatchID), string(fields), r.Personal, r.Hash,
+				unix(r.Decision), unix(r.PubFrom), unix(r.PubUntil), r.Published, string(r.Status), unix(r.CreatedAt))
+		})
+	if err != nil && isUnique(err) {
+		return credit.Errorf(credit.ECONFLICT, "记录版本冲突 / record version conflict: %v", err)
+	}
+	return err
+}
+
+func (t *tx) Supersede(ids []int64) error {
+	for _, id := range ids {
+		if err := t.exec(`UPDATE records SET status = 'superseded' WHERE id = ?`, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) AddCounters(delta map[string]int64) error {
+	for k, v := range delta {
+		if v == 0 {
+			continue
+		}
+		if err := t.exec(`INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value`, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) CreateBatch(b *store.Batch) error {
+	header, _ := json.Marshal(b.Header)
+	res, err := t.sq.ExecContext(t.ctx, `INSERT INTO batches (dept, item, file_name, file_hash, format, encoding, header, status, error,
+		checkpoint, rows, accepted, versions, unchanged, rejected, submitted_by, created_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.Dept, b.Item, b.FileName, b.FileHash, b.Format, b.Encoding, string(header), string(b.Status), b.Error, b.Checkpoint,
+		b.Rows, b.Accepted, b.Versions, b.Unchanged, b.Rejected, b.SubmittedBy, unix(b.CreatedAt), unix(b.FinishedAt))
+	if err != nil {
+		if isUnique(err) {
+			return credit.Errorf(credit.ECONFLICT, "该文件已提交过 / this file was already submitted")
+		}
+		return err
+	}
+	b.ID, err = res.LastInsertId()
+	return err
+}
+
+func (t *tx) FindBatch(dept, item, fileHash string) (*store.Batch, error) {
+	b, err := scanBatch(t.sq.QueryRowContext(t.ctx, `SELECT `+batchCols+` FROM batches WHERE dept = ? AND item = ? AND file_hash = ?`, dept, item, fileHash))
+	return b, notFound("批次", "batch", err)
+}
+
+func (t *tx) SaveBatchProgress(b *store.Batch) error {
+	header, _ := json.Marshal(b.Header)
+	return t.exec(`UPDATE batches SET encoding = ?, header = ?, status = ?, error = ?, checkpoint = ?, rows = ?, accepted = ?, versions = ?,
+		unchanged = ?, rejected = ?, finished_at = ? WHERE id = ?`,
+		b.Encoding, string(header), string(b.Status), b.Error, b.Checkpoint, b.Rows, b.Accepted, b.Versions, b.Unchanged, b.Rejected,
+		unix(b.FinishedAt), b.ID)
+}
+
+func (t *tx) InsertRejects(rs []*store.Reject) error {
+	return t.insertRows(`INSERT OR IGNORE INTO rejects (batch_id, row_num, dept, item, source_id, vals, errors) VALUES `, 7, len(rs),
+		func(i int, a []any) []any {
+			r := rs[i]
+			vals, _ := json.Marshal(r.Values)
+			errs, _ := json.Marshal(r.Errors)
+			return append(a, r.BatchID, r.Row, r.Dept, r.Item, r.SourceID, string(vals), string(errs))
+		})
+}
+
+func (t *tx) ResolveRejects(dept, item string, sourceIDs []string, batchID int64) (int64, error) {
+	var total int64
+	for start := 0; start < len(sourceIDs); start += inChunk {
+		part := sourceIDs[start:min(len(sourceIDs), start+inChunk)]
+		args := []any{batchID, dept, item}
+		for _, s := range part {
+			args = append(args, s)
+		}
+		res, err := t.sq.ExecContext(t.ctx, `UPDATE rejects SET resolved_batch = ? WHERE dept = ? AND item = ? AND resolved_batch IS NULL
+			AND batch_id <> ?1 AND source_id IN (`+placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return total, err
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	return total, nil
+}
+
+func (t *tx) OpenRejectCount(dept, item string) (int64, error) {
+	var n int64
+	err := t.sq.QueryRowContext(t.ctx, `SELECT count(*) FROM rejects WHERE dept = ? AND item = ? AND resolved_batch IS NULL`, dept, item).Scan(&n)
+	return n, err
+}
+
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}

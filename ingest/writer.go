@@ -1,0 +1,368 @@
+package ingest
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/xinyong/xinyong/credit"
+	"github.com/xinyong/xinyong/store"
+)
+
+// writer applies chunks to the store, one transaction each.
+type writer struct {
+	im          *Importer
+	item        *credit.CatalogItem
+	batch       *store.Batch
+	catVersion  int
+	openRejects int64
+	// ids caches subject keys already resolved in this import.
+	ids map[string]int64
+}
+
+const maxCachedIDs = 1 << 20
+
+func (w *writer) apply(ctx context.Context, c *chunk) error {
+	if w.ids == nil || len(w.ids) > maxCachedIDs {
+		w.ids = make(map[string]int64, 4096)
+	}
+	return w.im.Store.Update(ctx, func(tx store.Tx) error {
+		// Work on copies of the batch counters so a failed transaction leaves them untouched.
+		b := *w.batch
+		newIDs := map[string]int64{}
+		if err := w.resolveSubjects(tx, c, newIDs); err != nil {
+			return err
+		}
+		counters := map[string]int64{}
+		var rejects []*store.Reject
+		var accepted []*row
+		for _, r := range c.rows {
+			if r.reject != nil {
+				r.reject.BatchID = b.ID
+				rejects = append(rejects, r.reject)
+				continue
+			}
+			accepted = append(accepted, r)
+		}
+		recs, superseded, sources, err := w.versions(tx, accepted, &b, counters)
+		if err != nil {
+			return err
+		}
+		if err := tx.InsertRecords(recs); err != nil {
+			return err
+		}
+		if err := tx.Supersede(superseded); err != nil {
+			return err
+		}
+		if err := tx.InsertRejects(rejects); err != nil {
+			return err
+		}
+		if w.openRejects > 0 && len(sources) > 0 {
+			n, err := tx.ResolveRejects(b.Dept, b.Item, sources, b.ID)
+			if err != nil {
+				return err
+			}
+			w.openRejects -= n
+		}
+		for _, s := range newSubjectCounters(c, newIDs) {
+			counters[s]++
+		}
+		if err := tx.AddCounters(counters); err != nil {
+			return err
+		}
+		b.Rows += int64(len(c.rows))
+		b.Rejected += int64(len(rejects))
+		b.Checkpoint = c.lastNum
+		if err := tx.SaveBatchProgress(&b); err != nil {
+			return err
+		}
+		*w.batch = b
+		for k, id := range newIDs {
+			w.ids[k] = id
+		}
+		return nil
+	})
+}
+
+func newSubjectCounters(c *chunk, newIDs map[string]int64) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(key string, kind credit.SubjectKind) {
+		if _, ok := newIDs[key]; ok && !seen[key] {
+			seen[key] = true
+			switch kind.Class() {
+			case credit.ClassPerson:
+				out = append(out, store.CounterSubjectsPerson)
+			case credit.ClassOther:
+				out = append(out, store.CounterSubjectsOther)
+			default:
+				out = append(out, store.CounterSubjectsLegal)
+			}
+		}
+	}
+	for _, r := range c.rows {
+		if r.reject != nil {
+			continue
+		}
+		if r.rep != nil {
+			add(r.rep.key, credit.KindPerson)
+		}
+		add(r.key, r.kind)
+	}
+	return out
+}
+
+// resolveSubjects finds or creates the subject of every accepted row (and the legal
+// representatives of registry rows), and applies registration attributes.
+func (w *writer) resolveSubjects(tx store.Tx, c *chunk, newIDs map[string]int64) error {
+	var keys, aliases []string
+	want := map[string]bool{}
+	for _, r := range c.rows {
+		if r.reject != nil {
+			continue
+		}
+		if r.alias != "" {
+			aliases = append(aliases, r.alias)
+		}
+		for _, k := range []string{r.key, r.repKey()} {
+			if k != "" && !want[k] {
+				if _, ok := w.ids[k]; !ok {
+					want[k] = true
+					keys = append(keys, k)
+				}
+			}
+		}
+	}
+	found := make(map[string]int64, len(keys))
+	if err := tx.SubjectIDs(keys, found); err != nil {
+		return err
+	}
+	aliasIDs := map[string]int64{}
+	if err := tx.AliasIDs(aliases, aliasIDs); err != nil {
+		return err
+	}
+	id := func(k string) int64 {
+		if v, ok := w.ids[k]; ok {
+			return v
+		}
+		if v, ok := newIDs[k]; ok {
+			return v
+		}
+		return found[k]
+	}
+	now := w.im.now()
+	// Legal representatives first, so new organisations can link to them.
+	var persons []*credit.Subject
+	for _, r := range c.rows {
+		if r.reject != nil {
+			continue
+		}
+		if p := r.rep; p != nil && id(p.key) == 0 {
+			s, err := w.newPerson(p.key, p.id, p.name, now)
+			if err != nil {
+				return err
+			}
+			persons = append(persons, s)
+			newIDs[p.key] = -1
+		}
+		if r.kind == credit.KindPerson && id(r.key) == 0 {
+			s, err := w.newPerson(r.key, r.id, r.valid.SubjectName, now)
+			if err != nil {
+				return err
+			}
+			persons = append(persons, s)
+			newIDs[r.key] = -1
+		}
+	}
+	if err := tx.InsertSubjects(persons); err != nil {
+		return err
+	}
+	for _, s := range persons {
+		newIDs[s.Key] = s.ID
+	}
+	var orgs []*credit.Subject
+	var orgRows []*row
+	for _, r := range c.rows {
+		if r.reject != nil {
+			continue
+		}
+		if r.alias != "" {
+			sid, ok := aliasIDs[r.alias]
+			if !ok {
+				r.reject = &store.Reject{Row: r.num, Dept: w.batch.Dept, Item: w.batch.Item, SourceID: r.valid.SourceID,
+					Values: r.values, Errors: []credit.FieldError{{Field: credit.ColSubjectCode, Rule: credit.RuleCode,
+						Message: "未找到该注册号或组织机构代码对应的主体，请使用统一社会信用代码 / unknown legacy code: use the unified social credit code"}}}
+				continue
+			}
+			r.subjectID = sid
+			continue
+		}
+		if r.kind == credit.KindPerson || id(r.key) != 0 {
+			continue
+		}
+		s := &credit.Subject{Key: r.key, Code: r.code, Kind: r.kind, Name: r.valid.SubjectName,
+			NameNorm: credit.NormalizeName(r.valid.SubjectName), Region: r.code[2:8], Status: credit.StatusActive,
+			CreatedAt: now, UpdatedAt: now}
+		if w.item.Registry {
+			w.applyRegistry(s, r, id)
+		}
+		orgs = append(orgs, s)
+		orgRows = append(orgRows, r)
+		newIDs[r.key] = -1
+	}
+	if err := tx.InsertSubjects(orgs); err != nil {
+		return err
+	}
+	for i, s := range orgs {
+		newIDs[s.Key] = s.ID
+		if len(orgRows[i].legacy) > 0 {
+			if err := tx.PutAliases(s.ID, orgRows[i].legacy); err != nil {
+				return err
+			}
+		}
+		orgRows[i].created = true
+	}
+	for _, r := range c.rows {
+		if r.reject != nil || r.alias != "" {
+			continue
+		}
+		r.subjectID = id(r.key)
+		if w.item.Registry && !r.created && r.kind != credit.KindPerson {
+			if err := w.updateRegistry(tx, r, id, now); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *row) repKey() string {
+	if r.rep == nil {
+		return ""
+	}
+	return r.rep.key
+}
+
+
+func (w *writer) newPerson(key, id, name string, now time.Time) (*credit.Subject, error) {
+	sealer := w.im.Sealer
+	idc, err := sealer.Seal([]byte(id))
+	if err != nil {
+		return nil, err
+	}
+	nc, err := sealer.Seal([]byte(name))
+	if err != nil {
+		return nil, err
+	}
+	return &credit.Subject{Key: key, Kind: credit.KindPerson, Name: credit.MaskName(name), Region: id[:6],
+		Status: credit.StatusActive, IDCipher: idc, NameCipher: nc, IDMasked: credit.MaskID(id), CreatedAt: now, UpdatedAt: now}, nil
+}
+
+// applyRegistry copies a registry row's attributes onto s.
+func (w *writer) applyRegistry(s *credit.Subject, r *row, id func(string) int64) {
+	vr := &r.valid
+	if st := field(vr, credit.RegStatus); st != "" {
+		s.Status = credit.StatusFromRegistry(st)
+	}
+	if r.rep != nil {
+		s.LegalRepID = id(r.rep.key)
+		s.LegalRep = r.rep.name
+	} else if n := field(vr, credit.RegLegalRepName); n != "" {
+		s.LegalRep = n
+	}
+	for _, f := range r.former {
+		if f != s.Name && !slices.Contains(s.FormerNames, f) {
+			s.FormerNames = append(s.FormerNames, f)
+		}
+	}
+	for _, l := range r.legacy {
+		if !slices.Contains(s.LegacyCodes, l) {
+			s.LegacyCodes = append(s.LegacyCodes, l)
+		}
+	}
+}
+
+// updateRegistry applies a registry row to an existing subject; a new name keeps the old one as
+// a former name.
+func (w *writer) updateRegistry(tx store.Tx, r *row, id func(string) int64, now time.Time) error {
+	s, err := tx.SubjectByID(context.Background(), r.subjectID)
+	if err != nil {
+		return err
+	}
+	before := *s
+	before.FormerNames = slices.Clone(s.FormerNames)
+	before.LegacyCodes = slices.Clone(s.LegacyCodes)
+	if name := r.valid.SubjectName; name != "" && name != s.Name {
+		if !slices.Contains(s.FormerNames, s.Name) {
+			s.FormerNames = append(s.FormerNames, s.Name)
+		}
+		s.Name, s.NameNorm = name, credit.NormalizeName(name)
+	}
+	w.applyRegistry(s, r, id)
+	if s.Name == before.Name && s.Status == before.Status && s.LegalRepID == before.LegalRepID && s.LegalRep == before.LegalRep &&
+		slices.Equal(s.FormerNames, before.FormerNames) && slices.Equal(s.LegacyCodes, before.LegacyCodes) {
+		return nil
+	}
+	s.UpdatedAt = now
+	if err := tx.UpdateSubject(s); err != nil {
+		return err
+	}
+	return tx.PutAliases(s.ID, r.legacy)
+}
+
+// versions decides, per accepted row, whether it is a new record, a new version of a stored one,
+// or unchanged, and builds the record versions to insert.
+func (w *writer) versions(tx store.Tx, rows []*row, b *store.Batch, counters map[string]int64) ([]*credit.Record, []int64, []string, error) {
+	keys := make([]store.RecordKey, 0, len(rows))
+	for _, r := range rows {
+		if r.reject == nil {
+			keys = append(keys, store.RecordKey{Dept: b.Dept, Item: b.Item, SourceID: r.valid.SourceID})
+		}
+	}
+	heads, err := tx.Heads(keys)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	now := w.im.now()
+	var recs []*credit.Record
+	var superseded []int64
+	var sources []string
+	pending := map[store.RecordKey]*credit.Record{} // versions created in this chunk
+	for _, r := range rows {
+		k := store.RecordKey{Dept: b.Dept, Item: b.Item, SourceID: r.valid.SourceID}
+		version := 1
+		if p, ok := pending[k]; ok {
+			if p.Hash == r.hash {
+				b.Unchanged++
+				continue
+			}
+			p.Status = credit.RecordSuperseded
+			version = p.Version + 1
+			b.Versions++
+		} else if h, ok := heads[k]; ok {
+			if h.Hash == r.hash {
+				b.Unchanged++
+				continue
+			}
+			superseded = append(superseded, h.ID)
+			version = h.Version + 1
+			b.Versions++
+		} else {
+			b.Accepted++
+			counters[store.CounterRecords]++
+			counters[store.CounterRecordsPrefix+b.Item]++
+		}
+		sealed, err := sealJSON(w.im.Sealer, r.valid.Personal)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		from, until, published := w.item.Window(r.valid.Decision, r.valid.Fields)
+		rec := &credit.Record{SubjectID: r.subjectID, Item: b.Item, ItemVersion: w.catVersion, Dept: b.Dept, SourceID: r.valid.SourceID,
+			Version: version, BatchID: b.ID, Fields: r.valid.Fields, Personal: sealed, Hash: r.hash, Decision: r.valid.Decision,
+			PubFrom: from, PubUntil: until, Published: published, Status: credit.RecordActive, CreatedAt: now}
+		pending[k] = rec
+		recs = append(recs, rec)
+		sources = append(sources, r.valid.SourceID)
+	}
+	return recs, superseded, sources, nil
+}

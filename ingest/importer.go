@@ -56,6 +56,9 @@ type Request struct {
 	Encoding    format.Encoding
 	Sheet       string
 	SubmittedBy string
+	// OnStart, when set, is called once the batch exists (before any row is read), e.g. so an
+	// HTTP handler can answer with the batch id while the import goes on.
+	OnStart func(*store.Batch)
 }
 
 // Result is the outcome of an import.
@@ -112,6 +115,9 @@ func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	res.Batch = b
+	if req.OnStart != nil {
+		req.OnStart(b)
+	}
 	if res.Repeat {
 		return res, nil
 	}

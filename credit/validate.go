@@ -266,7 +266,7 @@ type ValidRow struct {
 //
 // today is the importer's date, required: code fields are checked against it (a resident ID's
 // birth date cannot be later), and so is the decision date, which may not be after today's
-// calendar date in today's location. On error the ValidRow is zero.
+// calendar date in today's location. On error the ValidRow holds only the source id (when valid).
 func (b *Binding) Validate(values []string, today time.Time) (ValidRow, []FieldError) {
 	var errs []FieldError
 	for col := b.width; col < len(values); col++ {
@@ -337,7 +337,8 @@ func (b *Binding) Validate(values []string, today time.Time) (ValidRow, []FieldE
 				uf.Name + " is before " + df.Name})
 	}
 	if len(errs) > 0 {
-		return ValidRow{}, errs
+		// Keep the source id so the rejected row can be matched when it is resubmitted.
+		return ValidRow{SourceID: v.SourceID}, errs
 	}
 
 	v.Decision = decision

@@ -282,8 +282,9 @@ func TestValidateErrors(t *testing.T) {
 		if e.Field != tt.wantField || e.Rule != tt.rule || !strings.Contains(e.Message, tt.wantMessage) || !strings.Contains(e.Message, " / ") {
 			t.Errorf("%s %q: got %+v, want %s/%s %q", tt.field, tt.in, e, tt.wantField, tt.rule, tt.wantMessage)
 		}
-		if row.Fields != nil || row.SourceID != "" {
-			t.Errorf("%s %q: a rejected row must be zero", tt.field, tt.in)
+		// A rejected row carries only its source id, so a resubmission can resolve it.
+		if row.Fields != nil || row.SubjectCode != "" || (tt.field != credit.ColSourceID && row.SourceID == "") {
+			t.Errorf("%s %q: a rejected row must hold only its source id: %+v", tt.field, tt.in, row)
 		}
 	}
 }

@@ -16,8 +16,8 @@ import (
 // promises: no panic, every row either rejected with a well-formed error or exactly as wide
 // as the header with trimmed values, row numbers increasing within the file's lines, fatal
 // errors as *credit.Error. It returns the reader's header and the accepted rows by number.
-func fuzzRead(t *testing.T, data []byte, opts Options) ([]string, map[int][]string) {
-	path := filepath.Join(t.TempDir(), "f")
+func fuzzRead(t *testing.T, dir string, data []byte, opts Options) ([]string, map[int][]string) {
+	path := filepath.Join(dir, "input") // a worker calls the fuzz function sequentially
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -89,11 +89,12 @@ func FuzzCSV(f *testing.F) {
 	}
 	defer func(n int) { minRecordLimit = n }(minRecordLimit)
 	minRecordLimit = 64 // reach the record limit and the restarts after it with small inputs
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte, mode byte) {
 		opts := Options{Format: CSV, MaxFieldBytes: 4 + int(mode>>4)}
 		opts.Encoding = []Encoding{"", UTF8, GB18030, ""}[mode&3]
 		opts.Comma = []rune{0, ',', '\t', ';'}[mode>>2&3]
-		fuzzRead(t, data, opts)
+		fuzzRead(t, dir, data, opts)
 	})
 }
 
@@ -107,8 +108,9 @@ func FuzzJSONL(f *testing.F) {
 	} {
 		f.Add([]byte(s), byte(0))
 	}
+	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte, mode byte) {
-		header, accepted := fuzzRead(t, data, Options{Format: JSONL, MaxFieldBytes: 4 + int(mode)})
+		header, accepted := fuzzRead(t, dir, data, Options{Format: JSONL, MaxFieldBytes: 4 + int(mode)})
 		if header == nil {
 			return
 		}

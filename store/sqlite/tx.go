@@ -370,12 +370,12 @@ func (t *tx) ResolveRejects(dept, item string, sourceIDs []string, batchID int64
 	var total int64
 	for start := 0; start < len(sourceIDs); start += inChunk {
 		part := sourceIDs[start:min(len(sourceIDs), start+inChunk)]
-		args := []any{batchID, dept, item}
+		args := []any{batchID, dept, item, batchID}
 		for _, s := range part {
 			args = append(args, s)
 		}
 		res, err := t.sq.ExecContext(t.ctx, `UPDATE rejects SET resolved_batch = ? WHERE dept = ? AND item = ? AND resolved_batch IS NULL
-			AND batch_id <> ?1 AND source_id IN (`+placeholders(len(part))+`)`, args...)
+			AND batch_id <> ? AND source_id IN (`+placeholders(len(part))+`)`, args...)
 		if err != nil {
 			return total, err
 		}

@@ -26,6 +26,7 @@ type row struct {
 	reject *store.Reject
 	valid  credit.ValidRow
 	hash   string
+	rec    *credit.Record // the record version this row becomes, less subject, version and batch
 
 	key   string // subject key (canonical USCC or person key); empty when only alias is known
 	alias string // a legacy code to resolve through the store
@@ -145,6 +146,16 @@ func (v *validator) check(r format.Row) *row {
 		}
 	}
 	out.hash = valid.Hash()
+	// Encode, seal and date the record here, on the reading goroutine, so the single writer
+	// only writes.
+	sealed, err := sealJSON(v.im.Sealer, valid.Personal)
+	if err != nil {
+		return v.rejectRow(r.Num, r.Values, valid.SourceID, credit.FieldError{Rule: credit.RuleFormat, Message: "加密失败 / sealing failed"})
+	}
+	from, until, published := v.item.Window(valid.Decision, valid.Fields)
+	out.rec = &credit.Record{Item: v.item.Code, ItemVersion: v.im.Catalog.Version, Dept: v.dept, SourceID: valid.SourceID,
+		Fields: valid.Fields, FieldsJSON: credit.EncodeFields(valid.Fields), Personal: sealed, Hash: out.hash,
+		Decision: valid.Decision, PubFrom: from, PubUntil: until, Published: published, Status: credit.RecordActive, CreatedAt: v.today}
 	return out
 }
 

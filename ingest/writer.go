@@ -323,7 +323,6 @@ func (w *writer) versions(tx store.Tx, rows []*row, b *store.Batch, counters map
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	now := w.im.now()
 	var recs []*credit.Record
 	var superseded []int64
 	var sources []string
@@ -352,14 +351,8 @@ func (w *writer) versions(tx store.Tx, rows []*row, b *store.Batch, counters map
 			counters[store.CounterRecords]++
 			counters[store.CounterRecordsPrefix+b.Item]++
 		}
-		sealed, err := sealJSON(w.im.Sealer, r.valid.Personal)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		from, until, published := w.item.Window(r.valid.Decision, r.valid.Fields)
-		rec := &credit.Record{SubjectID: r.subjectID, Item: b.Item, ItemVersion: w.catVersion, Dept: b.Dept, SourceID: r.valid.SourceID,
-			Version: version, BatchID: b.ID, Fields: r.valid.Fields, Personal: sealed, Hash: r.hash, Decision: r.valid.Decision,
-			PubFrom: from, PubUntil: until, Published: published, Status: credit.RecordActive, CreatedAt: now}
+		rec := r.rec
+		rec.SubjectID, rec.Version, rec.BatchID = r.subjectID, version, b.ID
 		pending[k] = rec
 		recs = append(recs, rec)
 		sources = append(sources, r.valid.SourceID)

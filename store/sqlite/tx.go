@@ -294,7 +294,10 @@ func (t *tx) InsertRecords(recs []*credit.Record) error {
 		fields, personal, hash, decision, pub_from, pub_until, published, status, created_at) VALUES `, 18, len(recs),
 		func(i int, a []any) []any {
 			r := recs[i]
-			fields, _ := json.Marshal(r.Fields)
+			fields := r.FieldsJSON
+			if fields == nil {
+				fields = credit.EncodeFields(r.Fields)
+			}
 			return append(a, r.ID, r.SubjectID, store.KeyHash(store.RecordKey{Dept: r.Dept, Item: r.Item, SourceID: r.SourceID}),
 				r.Dept, r.Item, r.SourceID, r.Version, r.ItemVersion, nullID(r.BatchID), string(fields), r.Personal, r.Hash,
 				unix(r.Decision), unix(r.PubFrom), unix(r.PubUntil), r.Published, string(r.Status), unix(r.CreatedAt))

@@ -1,0 +1,34 @@
+package bench
+
+import (
+	"context"
+	"testing"
+)
+
+// TestSmall runs every bench on a tiny city: the benches must keep working, whatever they
+// measure.
+func TestSmall(t *testing.T) {
+	ctx := context.Background()
+	o := Options{Records: 3000, Dir: t.TempDir(), Ops: 200}
+	in, err := Ingest(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in[0].Metric != "records_per_s" || in[0].Records < 2900 || in[0].Value <= 0 {
+		t.Fatalf("ingest = %+v", in)
+	}
+	lk, err := Lookup(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lk[3].Metric != "records_per_lookup" || lk[3].Value <= 0 {
+		t.Fatalf("lookup found no records: %+v", lk)
+	}
+	sr, err := Search(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sr[4].Metric != "hits_per_query" || sr[4].Value <= 0 {
+		t.Fatalf("search found nothing: %+v", sr)
+	}
+}

@@ -33,7 +33,7 @@ type Importer struct {
 	Catalog *credit.Catalog
 	Sealer  *credit.Sealer
 	Now     func() time.Time
-	// ChunkSize is how many rows commit together (default 4000).
+	// ChunkSize is how many rows commit together (default 20000).
 	ChunkSize int
 	// Progress, when set, is called after every committed chunk.
 	Progress func(Progress)
@@ -236,7 +236,7 @@ func (im *Importer) run(ctx context.Context, item *credit.CatalogItem, req Reque
 
 	chunkSize := im.ChunkSize
 	if chunkSize <= 0 {
-		chunkSize = 4000
+		chunkSize = 20000
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

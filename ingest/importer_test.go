@@ -108,8 +108,8 @@ func TestImportLifecycle(t *testing.T) {
 		penalty("P1", uscc(1), "威海甲有限公司", "2026-03-02"),
 		penalty("P2", strings.ToLower(uscc(2)), "威海乙有限公司", "2026/3/5"),
 		penalty("P3", uscc(1)[:17]+"0", "威海丙有限公司", "2026-03-05"), // bad check character
-		penalty("P4", uscc(4), "威海丁有限公司", "2026-02-30"),           // impossible date
-		penalty("P5", residentID(5), "张三", "2026-03-06"),             // a natural person
+		penalty("P4", uscc(4), "威海丁有限公司", "2026-02-30"),          // impossible date
+		penalty("P5", residentID(5), "张三", "2026-03-06"),         // a natural person
 		penalty("P6", uscc(6), "威海戊有限公司", "2026-03-07"),
 		penalty("P7", uscc(7), "威海己有限公司", "2026-03-08"),
 	}

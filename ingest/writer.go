@@ -243,7 +243,6 @@ func (r *row) repKey() string {
 	return r.rep.key
 }
 
-
 func (w *writer) newPerson(key, id, name string, now time.Time) (*credit.Subject, error) {
 	sealer := w.im.Sealer
 	idc, err := sealer.Seal([]byte(id))

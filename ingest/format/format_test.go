@@ -168,13 +168,13 @@ func TestReasonColumn(t *testing.T) {
 
 func TestTrim(t *testing.T) {
 	tests := map[string]string{
-		"":                 "",
-		"abc":              "abc",
-		" abc\t":           "abc",
-		"\u3000名称\u3000":   "名称",
-		"\uFEFF91350200":   "91350200",
+		"":                "",
+		"abc":             "abc",
+		" abc\t":          "abc",
+		"\u3000名称\u3000":  "名称",
+		"\uFEFF91350200":  "91350200",
 		"\u200B代码 \u00A0": "代码",
-		"a b":              "a b",
+		"a b":             "a b",
 	}
 	for in, want := range tests {
 		if got := trim(in); got != want {

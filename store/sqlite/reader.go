@@ -216,9 +216,8 @@ func (r reader) records(ctx context.Context, q string, args ...any) ([]*credit.R
 }
 
 func (r reader) RecordVersions(ctx context.Context, dept, item, sourceID string) ([]*credit.Record, error) {
-	k := store.RecordKey{Dept: dept, Item: item, SourceID: sourceID}
-	return r.records(ctx, `SELECT `+recordCols+` FROM records WHERE key_hash = ? AND dept = ? AND item = ? AND source_id = ? ORDER BY version`,
-		store.KeyHash(k), dept, item, sourceID)
+	return r.records(ctx, `SELECT `+recordCols+` FROM records WHERE dept = ? AND item = ? AND source_id = ? ORDER BY version`,
+		dept, item, sourceID)
 }
 
 func (r reader) Counters(ctx context.Context) (map[string]int64, error) {

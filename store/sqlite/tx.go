@@ -245,34 +245,37 @@ func (t *tx) PutAliases(subjectID int64, aliases []string) error {
 
 func (t *tx) Heads(keys []store.RecordKey) (map[store.RecordKey]store.Head, error) {
 	out := make(map[store.RecordKey]store.Head, len(keys))
-	hashes := make([]any, 0, inChunk)
-	for start := 0; start < len(keys); start += inChunk {
-		part := keys[start:min(len(keys), start+inChunk)]
-		hashes = hashes[:0]
-		for _, k := range part {
-			hashes = append(hashes, store.KeyHash(k))
-		}
-		s, err := t.stmt(`SELECT id, dept, item, source_id, version, hash, subject_id FROM records
-			WHERE key_hash IN (` + placeholders(len(hashes)) + `) AND status <> 'superseded'`)
-		if err != nil {
-			return nil, err
-		}
-		rows, err := s.QueryContext(t.ctx, hashes...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var k store.RecordKey
-			var h store.Head
-			if err := rows.Scan(&h.ID, &k.Dept, &k.Item, &k.SourceID, &h.Version, &h.Hash, &h.SubjectID); err != nil {
-				rows.Close()
+	// Group by (dept, item): one import batch has a single pair.
+	groups := map[[2]string][]any{}
+	for _, k := range keys {
+		g := [2]string{k.Dept, k.Item}
+		groups[g] = append(groups[g], k.SourceID)
+	}
+	for g, ids := range groups {
+		for start := 0; start < len(ids); start += inChunk {
+			part := ids[start:min(len(ids), start+inChunk)]
+			s, err := t.stmt(`SELECT id, source_id, version, hash, subject_id FROM records
+				WHERE dept = ? AND item = ? AND source_id IN (` + placeholders(len(part)) + `) AND status <> 'superseded'`)
+			if err != nil {
 				return nil, err
 			}
-			out[k] = h
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
+			rows, err := s.QueryContext(t.ctx, append([]any{g[0], g[1]}, part...)...)
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+				k := store.RecordKey{Dept: g[0], Item: g[1]}
+				var h store.Head
+				if err := rows.Scan(&h.ID, &k.SourceID, &h.Version, &h.Hash, &h.SubjectID); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				out[k] = h
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil
@@ -290,16 +293,15 @@ func (t *tx) InsertRecords(recs []*credit.Record) error {
 		r.ID = next
 		next++
 	}
-	err = t.insertRows(`INSERT INTO records (id, subject_id, key_hash, dept, item, source_id, version, item_version, batch_id,
-		fields, personal, hash, decision, pub_from, pub_until, published, status, created_at) VALUES `, 18, len(recs),
+	err = t.insertRows(`INSERT INTO records (id, subject_id, dept, item, source_id, version, item_version, batch_id,
+		fields, personal, hash, decision, pub_from, pub_until, published, status, created_at) VALUES `, 17, len(recs),
 		func(i int, a []any) []any {
 			r := recs[i]
 			fields := r.FieldsJSON
 			if fields == nil {
 				fields = credit.EncodeFields(r.Fields)
 			}
-			return append(a, r.ID, r.SubjectID, store.KeyHash(store.RecordKey{Dept: r.Dept, Item: r.Item, SourceID: r.SourceID}),
-				r.Dept, r.Item, r.SourceID, r.Version, r.ItemVersion, nullID(r.BatchID), string(fields), r.Personal, r.Hash,
+			return append(a, r.ID, r.SubjectID, r.Dept, r.Item, r.SourceID, r.Version, r.ItemVersion, nullID(r.BatchID), string(fields), r.Personal, r.Hash,
 				unix(r.Decision), unix(r.PubFrom), unix(r.PubUntil), r.Published, string(r.Status), unix(r.CreatedAt))
 		})
 	if err != nil && isUnique(err) {

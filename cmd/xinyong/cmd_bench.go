@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/xinyong/xinyong/bench"
+)
+
+func cmdBench(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var o bench.Options
+	fs.IntVar(&o.Records, "records", 0, "生成的记录数 / records to generate (default 2,000,000)")
+	fs.Int64Var(&o.Seed, "seed", 1, "随机种子 / generator seed")
+	fs.StringVar(&o.Dir, "dir", "", "工作目录（保留已加载的数据库供后续运行复用）/ work dir; the loaded database is reused")
+	fs.BoolVar(&o.Fresh, "fresh", false, "重新加载 / load anew")
+	fs.IntVar(&o.Ops, "ops", 0, "计时的操作数 / operations to time")
+	asJSON := fs.Bool("json", false, "每个指标输出一行 JSON / one JSON object per line and metric")
+	quiet := fs.Bool("q", false, "不输出过程 / no progress output")
+	rest, err := parse(fs, e, args)
+	if err != nil {
+		return err
+	}
+	if !*quiet {
+		o.Log = e.stderr
+	}
+	if len(rest) == 0 {
+		fmt.Fprintln(e.stderr, "用法 / usage: xinyong bench [flags] ingest|lookup|search|all")
+		return exitCode(2)
+	}
+	var all []bench.Result
+	for _, name := range expandBench(rest) {
+		var rs []bench.Result
+		switch name {
+		case "ingest":
+			rs, err = bench.Ingest(ctx, o)
+		case "lookup":
+			rs, err = bench.Lookup(ctx, o)
+		case "search":
+			rs, err = bench.Search(ctx, o)
+		default:
+			return fmt.Errorf("未知测试 %q / unknown bench (ingest, lookup, search, all)", name)
+		}
+		if err != nil {
+			return fmt.Errorf("bench %s: %w", name, err)
+		}
+		if *asJSON {
+			if err := bench.Print(e.stdout, rs, true); err != nil {
+				return err
+			}
+		}
+		all = append(all, rs...)
+	}
+	if !*asJSON {
+		return bench.Print(e.stdout, all, false)
+	}
+	return nil
+}
+
+func expandBench(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if n == "all" {
+			out = append(out, "ingest", "lookup", "search")
+		} else {
+			out = append(out, n)
+		}
+	}
+	return out
+}

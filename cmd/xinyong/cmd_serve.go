@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/xinyong/xinyong/app"
+	"github.com/xinyong/xinyong/web"
+)
+
+type serveFlags struct {
+	addr, cert, key string
+}
+
+func (s *serveFlags) register(fs *flag.FlagSet, getenv func(string) string) {
+	fs.StringVar(&s.addr, "addr", envOr(getenv, "XINYONG_ADDR", "127.0.0.1:8080"), "监听地址 / listen address (XINYONG_ADDR)")
+	fs.StringVar(&s.cert, "tls-cert", getenv("XINYONG_TLS_CERT"), "TLS 证书 / TLS certificate file (XINYONG_TLS_CERT)")
+	fs.StringVar(&s.key, "tls-key", getenv("XINYONG_TLS_KEY"), "TLS 私钥 / TLS key file (XINYONG_TLS_KEY)")
+}
+
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	var c config
+	var sf serveFlags
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c.flags(fs, e.getenv)
+	sf.register(fs, e.getenv)
+	if _, err := parse(fs, e, args); err != nil {
+		return err
+	}
+	a, done, err := c.openApp(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if c.AdminToken == "" {
+		fmt.Fprintln(e.stderr, "未设置 XINYONG_ADMIN_TOKEN：管理接口和报送控制台已关闭 / XINYONG_ADMIN_TOKEN not set: admin API and console are disabled")
+	}
+	return serve(ctx, e, a, &c, &sf, nil)
+}
+
+// serve runs the HTTP server until ctx ends. ready, when set, is called with the URL once the
+// server listens.
+func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, ready func(url string)) error {
+	h := web.NewServer(a, web.Config{AdminToken: c.AdminToken, UploadDir: filepath.Join(c.DataDir, "uploads"), Log: a.Log,
+		SecureCookies: sf.cert != ""})
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: nil}
+	ln, err := net.Listen("tcp", sf.addr)
+	if err != nil {
+		return fmt.Errorf("监听 %s 失败 / listen: %w", sf.addr, err)
+	}
+	scheme := "http"
+	if sf.cert != "" {
+		scheme = "https"
+	}
+	url := fmt.Sprintf("%s://%s/", scheme, ln.Addr())
+	fmt.Fprintf(e.stdout, "信用门户已启动 / serving at %s\n", url)
+	if ready != nil {
+		ready(url)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if sf.cert != "" {
+			errc <- srv.ServeTLS(ln, sf.cert, sf.key)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "已停止 / stopped")
+	return nil
+}
+
+// randomToken returns a random admin token for the demo.
+func randomToken() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}

@@ -84,21 +84,16 @@ func openCSV(path string, opts Options) (_ Reader, err error) {
 		return nil, fileError("文件为空", "the file is empty")
 	}
 
+	// A byte order mark is stronger evidence than a declaration made by picking from a list.
 	var skip int
 	switch {
 	case bytes.HasPrefix(head, utf8BOM):
-		if enc == "" || enc == UTF8 {
-			enc, skip = UTF8, len(utf8BOM)
-		}
+		enc, skip = UTF8, len(utf8BOM)
 	case bytes.HasPrefix(head, gb18030BOM):
-		if enc == "" || enc == GB18030 {
-			enc, skip = GB18030, len(gb18030BOM)
-		}
+		enc, skip = GB18030, len(gb18030BOM)
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		if enc == "" {
-			return nil, fileError("文件为 UTF-16 编码（Excel“Unicode 文本”），请另存为 UTF-8 或 GB18030 的 CSV",
-				"the file is UTF-16 (Excel \"Unicode text\"); save it as CSV in UTF-8 or GB18030")
-		}
+		return nil, fileError("文件为 UTF-16 编码（Excel“Unicode 文本”），请另存为 UTF-8 或 GB18030 的 CSV",
+			"the file is UTF-16 (Excel \"Unicode text\"); save it as CSV in UTF-8 or GB18030")
 	}
 	if enc == "" {
 		enc = GB18030
@@ -247,7 +242,7 @@ func (r *csvReader) Next() (Row, error) {
 		}
 		line, _ := r.cr.FieldPos(0)
 		num := r.lineBase + line
-		blank, ferr := fillValues(r.values, rec, r.header, num, r.maxField, true, true)
+		blank, ferr := fillValues(r.values, rec, r.header, num, r.maxField, true)
 		if blank {
 			continue
 		}

@@ -167,6 +167,16 @@ func TestCSVEncodingDetection(t *testing.T) {
 		t.Errorf("declared: last row %+v", last)
 	}
 
+	// A byte order mark overrides a declared encoding.
+	r, rows, err = readAll(t, writeFile(t, "bom.csv", []byte("\xEF\xBB\xBF名称\n甲\n")), Options{Format: CSV, Encoding: GB18030})
+	if err != nil || r.Encoding() != UTF8 || r.Header()[0] != "名称" || rows[0].Values[0] != "甲" {
+		t.Errorf("UTF-8 BOM, declared GB18030: %s %q %+v %v", r.Encoding(), r.Header(), rows, err)
+	}
+	r, rows, err = readAll(t, writeFile(t, "gbbom.csv", append(append([]byte{}, gb18030BOM...), gb18030(t, "名称\n甲\n")...)), Options{Format: CSV})
+	if err != nil || r.Encoding() != GB18030 || r.Header()[0] != "名称" || rows[0].Values[0] != "甲" {
+		t.Errorf("GB18030 BOM: %s %q %+v %v", r.Encoding(), r.Header(), rows, err)
+	}
+
 	// UTF-16 (Excel's "Unicode text") is refused with advice.
 	_, err = Open(writeFile(t, "u16.txt", []byte("\xFF\xFEa\x00,\x00b\x00")), Options{Format: CSV})
 	wantErr(t, err, credit.EINVALID, "UTF-16")

@@ -76,7 +76,9 @@ type Options struct {
 	Format Format
 	// Encoding applies to CSV only. "" means detect: a UTF-8 byte order mark means UTF-8;
 	// otherwise the first 64 KiB are tried as UTF-8 (a multi-byte character cut at the
-	// 64 KiB boundary is allowed) and, failing that, the file is read as GB18030.
+	// 64 KiB boundary is allowed) and, failing that, the file is read as GB18030. A byte
+	// order mark (UTF-8 or GB18030) overrides a declared encoding; "gbk", "gb2312" and
+	// "utf8" are accepted as spellings.
 	Encoding Encoding
 	// Comma is the CSV field delimiter. 0 means detect from the first line: a tab when it
 	// has more tabs than commas (Excel's "text, tab delimited" .txt), else a comma.
@@ -101,9 +103,11 @@ type Row struct {
 	// header is on line 1, so the first data row is normally 2); for XLSX the worksheet row
 	// number; for JSON Lines the line number. Blank rows are skipped but still counted.
 	Num int
-	// Values is aligned with Header(): missing trailing cells are "", every value is trimmed
-	// of surrounding white space (including the ideographic space U+3000, the byte order mark
-	// U+FEFF and the zero-width space U+200B). Nil when Err is set.
+	// Values is aligned with Header(). Every value is trimmed of surrounding white space
+	// (including the ideographic space U+3000, the byte order mark U+FEFF and the zero-width
+	// space U+200B). Trailing cells an XLSX row leaves out and keys a JSON object leaves out
+	// are ""; a CSV line must carry every column (Excel writes them all), so a short line is
+	// rejected. Extra cells that are empty are ignored. Nil when Err is set.
 	Values []string
 	// Err, when not nil, says why this row could not be parsed: a wrong number of cells, a
 	// quoting error, invalid JSON, a line that is not a JSON object, a key not in the header,
@@ -187,6 +191,9 @@ func WithReason(n int, raw []string, reason string) []string {
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
+// errClosed is returned by Next after Close.
+var errClosed = &credit.Error{Code: credit.EINTERNAL, Message: "读取器已关闭 / the reader is closed"}
+
 // trim removes surrounding white space, including U+3000 (ideographic space, common in
 // Chinese input), U+FEFF (a byte order mark left inside a value) and U+200B.
 func trim(s string) string {
@@ -206,7 +213,9 @@ func isTrimRune(r rune) bool {
 }
 
 // badText reports whether s holds bytes that are not valid UTF-8 or the replacement
-// character U+FFFD, which the GB18030 decoder puts where the input bytes were invalid.
+// character U+FFFD. The GB18030 decoder puts U+FFFD where the input bytes were invalid, and
+// a U+FFFD already in a file marks text damaged by an earlier wrong conversion, so in every
+// format such a value is rejected rather than stored.
 func badText(s string) bool {
 	for i := 0; i < len(s); {
 		if s[i] < utf8.RuneSelf {
@@ -283,9 +292,8 @@ func checkHeader(cells []string, row int) ([]string, error) {
 // a value too long, invalid text. It reports blank when every cell is empty (the row is then
 // skipped). strict makes fewer cells than the header an error (CSV, where every line must
 // carry every column); otherwise missing trailing cells are "" (XLSX leaves out empty
-// trailing cells). Extra cells are tolerated when empty, as spreadsheets pad rows. checkText
-// is false for formats whose decoder already guarantees valid text.
-func fillValues(dst, cells, header []string, num, maxField int, strict, checkText bool) (blank bool, err error) {
+// trailing cells). Extra cells are tolerated when empty, as spreadsheets pad rows.
+func fillValues(dst, cells, header []string, num, maxField int, strict bool) (blank bool, err error) {
 	last := lastNonEmpty(cells)
 	if last < 0 {
 		return true, nil
@@ -310,10 +318,10 @@ func fillValues(dst, cells, header []string, num, maxField int, strict, checkTex
 				fmt.Sprintf("“%s”的值长 %d 字节，超过上限 %d 字节", header[i], len(v), maxField),
 				fmt.Sprintf("value of %q is %d bytes, more than the limit of %d", header[i], len(v), maxField))
 		}
-		if checkText && badText(v) {
+		if badText(v) {
 			return false, rowError(num, header[i], credit.RuleEncoding,
-				fmt.Sprintf("“%s”含有无法识别的字符，请确认文件编码为 UTF-8 或 GB18030", header[i]),
-				fmt.Sprintf("value of %q has bytes that are invalid in the file's encoding; save the file as UTF-8 or GB18030", header[i]))
+				fmt.Sprintf("“%s”含有无法识别的字符（乱码），请检查文件编码（CSV 应为 UTF-8 或 GB18030）", header[i]),
+				fmt.Sprintf("value of %q has unreadable characters (invalid bytes or U+FFFD); check the file's encoding (CSV: UTF-8 or GB18030)", header[i]))
 		}
 		dst[i] = v
 	}

@@ -284,10 +284,16 @@ func (r *jsonlReader) parse(line []byte) (Row, bool) {
 			continue
 		}
 		blank = false
-		if len(tv) > r.maxField && bad == nil {
+		switch {
+		case bad != nil:
+		case len(tv) > r.maxField:
 			bad = rowError(num, k, credit.RuleFormat,
 				fmt.Sprintf("“%s”的值长 %d 字节，超过上限 %d 字节", k, len(tv), r.maxField),
 				fmt.Sprintf("value of %q is %d bytes, more than the limit of %d", k, len(tv), r.maxField))
+		case badText(tv):
+			bad = rowError(num, k, credit.RuleEncoding,
+				fmt.Sprintf("“%s”含有替换字符 U+FFFD，文字在转换编码时已损坏", k),
+				fmt.Sprintf("value of %q holds the replacement character U+FFFD: the text was damaged by a wrong encoding conversion", k))
 		}
 		r.values[i] = tv
 	}

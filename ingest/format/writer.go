@@ -187,6 +187,7 @@ func (w *xlsxWriter) Write(values []string) error {
 				fmt.Sprintf("第 %d 列的值有 %d 个字符，超过 XLSX 单元格上限 %d，请改用 CSV", i+1, n, excelize.TotalCellChars),
 				fmt.Sprintf("column %d holds %d characters, more than an XLSX cell's %d; use CSV", i+1, n, excelize.TotalCellChars))
 		}
+		v = xmlText(v)
 		switch {
 		case v == "":
 			w.cells = append(w.cells, nil)
@@ -200,6 +201,28 @@ func (w *xlsxWriter) Write(values []string) error {
 		return fmt.Errorf("format: write xlsx row %d: %w", w.row, err)
 	}
 	return nil
+}
+
+// xmlText replaces what XML 1.0 cannot hold — control characters other than tab and line
+// ends, U+FFFE, U+FFFF, bytes that are not UTF-8 — with U+FFFD, which every reader rejects,
+// so a damaged value comes back to the department as an error instead of changing quietly.
+func xmlText(s string) string {
+	for _, r := range s {
+		if !xmlChar(r) {
+			return strings.Map(func(r rune) rune {
+				if xmlChar(r) {
+					return r
+				}
+				return utf8.RuneError
+			}, s)
+		}
+	}
+	return s
+}
+
+func xmlChar(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || 0x20 <= r && r <= 0xD7FF ||
+		0xE000 <= r && r <= 0xFFFD && r != utf8.RuneError || 0x10000 <= r && r <= utf8.MaxRune
 }
 
 func utf16Len(s string) int {

@@ -2,6 +2,7 @@ package format
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,30 +13,61 @@ import (
 	"github.com/xinyong/xinyong/credit"
 )
 
-const (
-	// xlsxXMLInMemory is the largest worksheet or shared-string part excelize keeps in
-	// memory; larger parts are unzipped to a temporary file and streamed from there.
-	xlsxXMLInMemory = 16 << 20
-	// xlsxUnzipLimit caps the unzipped size of a workbook, against zip bombs. A sheet of
-	// ten million rows of twenty short cells unzips to a few GiB.
-	xlsxUnzipLimit = 16 << 30
+// xlsxUnzipLimit caps the unzipped size of a workbook, against zip bombs. A sheet of ten
+// million rows of twenty short cells unzips to a few GiB.
+const xlsxUnzipLimit = 16 << 30
+
+// xlsxXMLInMemory is the largest worksheet or shared-string part excelize keeps in memory;
+// larger parts are unzipped to a temporary file (in xlsxTmpDir, "" for the system's) and
+// streamed from there. Variables so tests can exercise the temporary-file path.
+var (
+	xlsxXMLInMemory int64 = 16 << 20
+	xlsxTmpDir            = ""
 )
 
 // xlsxReader streams one worksheet with excelize's Rows iterator, which reads the sheet
 // XML token by token; sheets larger than xlsxXMLInMemory stream from a temporary file.
+//
+// excelize spends most of its time in encoding/xml, so the sheet is parsed in a goroutine a
+// few batches of rows ahead of Next: on two cores the XML decoding then overlaps the
+// caller's validation and storage instead of adding to it.
 type xlsxReader struct {
 	book     *excelize.File
-	rows     *excelize.Rows
-	sheet    string
+	sheet    *sheetRows
 	size     int64
 	maxField int
-	num      int // the worksheet row of the last row returned by excelize
-	lastRow  int // the last row the sheet's <dimension> declares, 0 if unknown
-	done     bool
 
 	header []string
 	values []string
 	raw    []string
+
+	batches chan xlsxBatch
+	stop    chan struct{} // closed by Close to stop the parsing goroutine
+	stopped chan struct{} // closed when the parsing goroutine has returned
+	closed  bool
+	batch   xlsxBatch // the batch being handed out
+	i       int       // next row of batch
+	num     int       // the row last handed out, for Pos
+}
+
+// xlsxBatch is a run of worksheet rows parsed ahead of Next. The last batch has end or err
+// set.
+type xlsxBatch struct {
+	nums  []int
+	cells [][]string
+	end   bool
+	err   error
+}
+
+const xlsxBatchRows = 256
+
+// sheetRows walks the rows of a worksheet. It is used by Open for the header and then only
+// by the parsing goroutine.
+type sheetRows struct {
+	rows    *excelize.Rows
+	num     int // the worksheet row of the last row returned
+	lastRow int // the last row the sheet's <dimension> declares, 0 if unknown
+	done    bool
 }
 
 func openXLSX(path string, opts Options) (_ Reader, err error) {
@@ -66,6 +98,7 @@ func openXLSX(path string, opts Options) (_ Reader, err error) {
 	book, err := excelize.OpenFile(path, excelize.Options{
 		UnzipSizeLimit:    xlsxUnzipLimit,
 		UnzipXMLSizeLimit: xlsxXMLInMemory,
+		TmpDir:            xlsxTmpDir,
 		// Built-in date formats 14 and 22 come out as 2024-01-31 rather than 01-31-24.
 		ShortDatePattern: "yyyy-mm-dd",
 	})
@@ -89,28 +122,29 @@ func openXLSX(path string, opts Options) (_ Reader, err error) {
 	}
 	rows, err := book.Rows(sheet)
 	if err != nil {
-		if _, ok := err.(excelize.ErrSheetNotExist); ok {
+		if errors.As(err, new(excelize.ErrSheetNotExist)) {
 			return nil, fileError(fmt.Sprintf("工作簿中没有名为“%s”的工作表（有：%s）", sheet, strings.Join(sheets, "、")),
 				fmt.Sprintf("no worksheet named %q (the workbook has: %s)", sheet, strings.Join(sheets, ", ")))
 		}
 		return nil, fileError("无法读取工作表“"+sheet+"”："+err.Error(), "cannot read worksheet "+sheet+": "+err.Error())
 	}
-	r := &xlsxReader{book: book, rows: rows, sheet: sheet, size: st.Size(), maxField: opts.MaxFieldBytes}
+	sr := &sheetRows{rows: rows}
 	if dim, err := book.GetSheetDimension(sheet); err == nil {
 		if i := strings.LastIndexByte(dim, ':'); i >= 0 {
 			if _, row, err := excelize.CellNameToCoordinates(dim[i+1:]); err == nil {
-				r.lastRow = row
+				sr.lastRow = row
 			}
 		}
 	}
+	r := &xlsxReader{book: book, sheet: sr, size: st.Size(), maxField: opts.MaxFieldBytes}
 
 	// The header is row 1.
-	cells, ok, err := r.next()
+	cells, ok, err := sr.next()
 	if err != nil {
 		_ = rows.Close()
 		return nil, err
 	}
-	if !ok || r.num != 1 || lastNonEmpty(cells) < 0 {
+	if !ok || sr.num != 1 || lastNonEmpty(cells) < 0 {
 		_ = rows.Close()
 		return nil, rowError(1, "", credit.RuleFormat, "第一行应为表头，但为空", "row 1 should be the header but is empty")
 	}
@@ -119,11 +153,45 @@ func openXLSX(path string, opts Options) (_ Reader, err error) {
 		return nil, err
 	}
 	r.values = make([]string, len(r.header))
+	r.num = 1
+	r.batches = make(chan xlsxBatch, 2)
+	r.stop = make(chan struct{})
+	r.stopped = make(chan struct{})
+	go r.parse()
 	return r, nil
 }
 
+// parse runs in its own goroutine and sends the worksheet's rows in batches until the end,
+// an error, or Close.
+func (r *xlsxReader) parse() {
+	defer close(r.stopped)
+	for {
+		var b xlsxBatch
+		for len(b.cells) < xlsxBatchRows && !b.end && b.err == nil {
+			cells, ok, err := r.sheet.next()
+			switch {
+			case err != nil:
+				b.err = err
+			case !ok:
+				b.end = true
+			default:
+				b.nums = append(b.nums, r.sheet.num)
+				b.cells = append(b.cells, cells)
+			}
+		}
+		select {
+		case r.batches <- b:
+		case <-r.stop:
+			return
+		}
+		if b.end || b.err != nil {
+			return
+		}
+	}
+}
+
 // next advances to the next worksheet row and returns its cells.
-func (r *xlsxReader) next() ([]string, bool, error) {
+func (r *sheetRows) next() ([]string, bool, error) {
 	if r.done {
 		return nil, false, nil
 	}
@@ -155,20 +223,27 @@ func (r *xlsxReader) next() ([]string, bool, error) {
 func (r *xlsxReader) Header() []string   { return r.header }
 func (r *xlsxReader) Encoding() Encoding { return UTF8 }
 
-// Pos estimates the bytes consumed from the rows read and the rows the sheet declares;
-// without a usable declaration it reports 0 until the end.
+// Pos estimates the bytes consumed from the rows handed out and the rows the sheet
+// declares; without a usable declaration it reports 0 until the end.
 func (r *xlsxReader) Pos() int64 {
-	if r.done {
+	lastRow := r.sheet.lastRow // written only before the parsing goroutine starts
+	switch {
+	case r.batch.end && r.i == len(r.batch.cells):
 		return r.size
-	}
-	if r.lastRow > 1 && r.num <= r.lastRow {
-		return r.size * int64(r.num) / int64(r.lastRow)
+	case lastRow > 1 && r.num <= lastRow:
+		return r.size * int64(r.num) / int64(lastRow)
 	}
 	return 0
 }
 
 func (r *xlsxReader) Close() error {
-	err := r.rows.Close()
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	close(r.stop)
+	<-r.stopped
+	err := r.sheet.rows.Close()
 	if cerr := r.book.Close(); err == nil {
 		err = cerr
 	}
@@ -179,22 +254,32 @@ func (r *xlsxReader) Close() error {
 }
 
 func (r *xlsxReader) Next() (Row, error) {
+	if r.closed {
+		return Row{}, errClosed
+	}
 	for {
-		cells, ok, err := r.next()
-		if err != nil {
-			return Row{}, err
+		if r.i == len(r.batch.cells) {
+			switch {
+			case r.batch.err != nil:
+				return Row{}, r.batch.err
+			case r.batch.end:
+				return Row{}, io.EOF
+			}
+			r.batch, r.i = <-r.batches, 0
+			continue
 		}
-		if !ok {
-			return Row{}, io.EOF
-		}
-		blank, ferr := fillValues(r.values, cells, r.header, r.num, r.maxField, false, false)
+		num, cells := r.batch.nums[r.i], r.batch.cells[r.i]
+		r.batch.cells[r.i] = nil // let the row go once handed out
+		r.i++
+		r.num = num
+		blank, ferr := fillValues(r.values, cells, r.header, num, r.maxField, false)
 		if blank {
 			continue
 		}
 		if ferr != nil {
 			r.raw = append(r.raw[:0], cells...)
-			return Row{Num: r.num, Err: ferr, Raw: r.raw}, nil
+			return Row{Num: num, Err: ferr, Raw: r.raw}, nil
 		}
-		return Row{Num: r.num, Values: r.values}, nil
+		return Row{Num: num, Values: r.values}, nil
 	}
 }

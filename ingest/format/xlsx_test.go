@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -188,5 +189,76 @@ func TestXLSXFieldTooLong(t *testing.T) {
 	}
 	if len(rows) != 1 || rows[0].Err == nil || rows[0].Err.Field != "名称" {
 		t.Errorf("rows %+v", rows)
+	}
+}
+
+// TestXLSXTempFile reads a worksheet larger than the in-memory limit, which excelize unzips
+// to a temporary file and streams, and checks the temporary files go with Close, also when
+// the reader is closed before the end.
+func TestXLSXTempFile(t *testing.T) {
+	defer func(n int64, d string) { xlsxXMLInMemory, xlsxTmpDir = n, d }(xlsxXMLInMemory, xlsxTmpDir)
+	xlsxXMLInMemory = 4 << 10
+	xlsxTmpDir = t.TempDir()
+
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, XLSX, "", []string{"代码", "名称"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 3000
+	for i := range n {
+		if err := w.Write([]string{strconv.Itoa(i), "名称" + strconv.Itoa(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := writeFile(t, "big.xlsx", buf.Bytes())
+
+	r, err := Open(path, Options{Format: XLSX})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tmp, _ := os.ReadDir(xlsxTmpDir); len(tmp) == 0 {
+		t.Error("the worksheet was not unzipped to a temporary file")
+	}
+	rows := 0
+	for {
+		row, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil || row.Err != nil || row.Num != rows+2 || row.Values[0] != strconv.Itoa(rows) {
+			t.Fatalf("row %+v, %v", row, err)
+		}
+		rows++
+	}
+	if rows != n {
+		t.Errorf("%d rows, want %d", rows, n)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if tmp, _ := os.ReadDir(xlsxTmpDir); len(tmp) != 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+
+	// Closed early, with the parsing goroutine still running ahead.
+	r, err = Open(path, Options{Format: XLSX})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Next(); err == nil {
+		t.Error("Next after Close")
+	}
+	if tmp, _ := os.ReadDir(xlsxTmpDir); len(tmp) != 0 {
+		t.Errorf("temporary files left: %v", tmp)
 	}
 }

@@ -109,8 +109,9 @@ func (r reader) SubjectByAlias(ctx context.Context, alias string) (*credit.Subje
 	return s, notFound("主体", "subject", err)
 }
 
-// SearchSubjects lists exact name matches first, then fragment matches: the trigram index for
-// three characters or more, a scan with LIKE for one or two (trigrams cannot index those).
+// SearchSubjects lists exact name matches first, then fragment matches in id order: the trigram
+// index for three characters or more, a LIKE scan for one or two (trigrams cannot index those).
+// Neither query sorts, so a fragment that matches most names still stops after one page.
 func (r reader) SearchSubjects(ctx context.Context, q store.SearchQuery) (*store.SearchResult, error) {
 	limit := q.Limit
 	if limit <= 0 {
@@ -120,40 +121,65 @@ func (r reader) SearchSubjects(ctx context.Context, q store.SearchQuery) (*store
 	if q.Name == "" {
 		return res, nil
 	}
-	var rows *sql.Rows
-	var err error
-	want := limit + 1
-	if len([]rune(q.Name)) >= 3 {
-		phrase := `"` + strings.ReplaceAll(q.Name, `"`, `""`) + `"`
-		rows, err = r.q.QueryContext(ctx, `
-			SELECT `+subjectCols+` FROM (
-				SELECT 0 AS o, id FROM subjects WHERE name_norm = ?1 AND kind <> 'person'
-				UNION ALL
-				SELECT 1, rowid FROM subject_fts WHERE subject_fts MATCH ?2
-			) AS hit JOIN subjects USING (id)
-			GROUP BY id ORDER BY min(o), id LIMIT ?3 OFFSET ?4`, q.Name, phrase, want, q.Offset)
-	} else {
-		like := "%" + escapeLike(q.Name) + "%"
-		rows, err = r.q.QueryContext(ctx, `
-			SELECT `+subjectCols+` FROM subjects
-			WHERE kind <> 'person' AND name_norm LIKE ?1 ESCAPE '\'
-			ORDER BY name_norm <> ?2, id LIMIT ?3 OFFSET ?4`, like, q.Name, want, q.Offset)
+	need := q.Offset + limit + 1 // one more than the page tells whether there are more
+	exact, err := r.subjects(ctx, `SELECT `+subjectCols+` FROM subjects WHERE name_norm = ? AND kind <> 'person' ORDER BY id LIMIT ?`, q.Name, need)
+	if err != nil {
+		return nil, err
 	}
+	all := exact
+	if len(all) < need {
+		skip := make([]string, 0, len(exact))
+		args := []any{}
+		for _, s := range exact {
+			skip = append(skip, "?")
+			args = append(args, s.ID)
+		}
+		notIn := ""
+		if len(skip) > 0 {
+			notIn = ` AND id NOT IN (` + strings.Join(skip, ",") + `)`
+		}
+		var more []*credit.Subject
+		if len([]rune(q.Name)) >= 3 {
+			phrase := `"` + strings.ReplaceAll(q.Name, `"`, `""`) + `"`
+			more, err = r.subjects(ctx, `SELECT `+subjectCols+` FROM subjects WHERE id IN (
+				SELECT rowid FROM subject_fts WHERE subject_fts MATCH ? ORDER BY rowid LIMIT ?)`+notIn+` ORDER BY id`,
+				append([]any{phrase, need}, args...)...)
+		} else {
+			more, err = r.subjects(ctx, `SELECT `+subjectCols+` FROM subjects WHERE name_norm LIKE ? ESCAPE '\' AND kind <> 'person'`+notIn+` LIMIT ?`,
+				append(append([]any{"%" + escapeLike(q.Name) + "%"}, args...), need)...)
+		}
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, more...)
+	}
+	if q.Offset < len(all) {
+		all = all[q.Offset:]
+	} else {
+		all = nil
+	}
+	if len(all) > limit {
+		all, res.More = all[:limit], true
+	}
+	res.Subjects = all
+	return res, nil
+}
+
+func (r reader) subjects(ctx context.Context, query string, args ...any) ([]*credit.Subject, error) {
+	rows, err := r.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var out []*credit.Subject
 	for rows.Next() {
 		s, err := scanSubject(rows)
 		if err != nil {
 			return nil, err
 		}
-		res.Subjects = append(res.Subjects, s)
+		out = append(out, s)
 	}
-	if len(res.Subjects) > limit {
-		res.Subjects, res.More = res.Subjects[:limit], true
-	}
-	return res, rows.Err()
+	return out, rows.Err()
 }
 
 func escapeLike(s string) string {

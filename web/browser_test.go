@@ -1,0 +1,188 @@
+package web
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// TestBrowser drives headless Chromium through the portal as a visitor would: the home page
+// and its figures, a partial name typed into the search box and sent with Enter, the result,
+// the subject page with its public record (and not the expired one), and the switch to
+// English. It fails on any console error, which includes Content-Security-Policy violations.
+//
+// XINYONG_TEST_BROWSER holds the path of a Chromium binary; XINYONG_TEST_SHOTS, when set,
+// names a directory that gets a copy of the screenshots for a person to look at.
+func TestBrowser(t *testing.T) {
+	chromium := os.Getenv("XINYONG_TEST_BROWSER")
+	if chromium == "" {
+		t.Skip("XINYONG_TEST_BROWSER not set: path to a Chromium binary")
+	}
+	e := newEnv(t, Config{AdminToken: testToken})
+	ts := httptest.NewServer(e.h)
+	defer ts.Close()
+
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	defer cancelAlloc()
+	ctx, cancelTab := chromedp.NewContext(ctx)
+	defer cancelTab()
+
+	// Collect console errors (CSP violations among them) while the test runs.
+	consoleCtx, stopConsole := context.WithCancel(ctx)
+	messages := chromedp.Console(consoleCtx)
+	var problems []string
+	consoleDone := make(chan struct{})
+	go func() {
+		defer close(consoleDone)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
+				problems = append(problems, m.String())
+			}
+		}
+	}()
+
+	shots := t.TempDir()
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, name), png, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if dir := os.Getenv("XINYONG_TEST_SHOTS"); dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel chromedp.CSS) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+
+	do("open the home page", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.ID("q")))
+	subjects, records := text("#count-subjects"), text("#count-records")
+	// Find the search box by its label, as a screen reader would.
+	labels, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.Search(`//label[@for="q"][normalize-space(.)="主体名称或统一社会信用代码"]`)))
+	if err != nil || len(labels) != 1 {
+		t.Fatalf("search label: %v, %d nodes", err, len(labels))
+	}
+	shot("home.png")
+
+	do("search", chromedp.Click(chromedp.ID("q")), chromedp.SendKeys(chromedp.ID("q"), "海蓝"+kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS("ol.results")))
+	results := text("ol.results")
+	shot("search.png")
+
+	do("open the result", chromedp.Click(chromedp.CSS(`ol.results a[href="/subjects/`+e.f.CodeA+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("h1.subject-name")))
+	url, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	main := text("main")
+	shot("subject.png")
+
+	do("switch to English", chromedp.Click(chromedp.ID("lang-switch")),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] h1.subject-name`)))
+	mainEN := text("main")
+	shot("subject-en.png")
+	do("narrow the window", chromedp.EmulateViewport(390, 844))
+	shot("subject-en-phone.png")
+	do("search by an invalid code", chromedp.Navigate(ts.URL+"/search?lang=zh&q="+e.f.CodeA[:17]+string(otherCheck(e.f.CodeA[17]))),
+		chromedp.WaitVisible(chromedp.CSS(".code-result")))
+	shot("search-code-phone.png")
+
+	// The console, without JavaScript: sign in, upload a file with a bad row, read the report.
+	upload := filepath.Join(t.TempDir(), "处罚-五月.csv")
+	file := e.f.penaltyHeader() + e.f.penaltyRow("B-1", e.f.CodeB, e.f.NameB, "威市监罚〔2026〕71号", "2026-05-06") +
+		e.f.penaltyRow("B-2", "91371002XYZ", e.f.NameB, "威市监罚〔2026〕72号", "2026-05-07")
+	if err := os.WriteFile(upload, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	do("sign in", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(ts.URL+"/console/login?lang=zh"),
+		chromedp.WaitVisible(chromedp.ID("token")), chromedp.SendKeys(chromedp.ID("token"), testToken+kb.Enter),
+		chromedp.WaitVisible(chromedp.CSS(`a.button[href="/console/upload"]`)))
+	shot("console-batches.png")
+	do("upload", chromedp.Navigate(ts.URL+"/console/upload"), chromedp.WaitVisible(chromedp.ID("file")),
+		chromedp.SetValue(chromedp.ID("dept"), "scjg"), chromedp.SetValue(chromedp.ID("item"), "admin_penalty"),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{upload}),
+		chromedp.Click(chromedp.CSS(`form.stack button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("batch-rejected")))
+	rejected, accepted := text("#batch-rejected"), text("#batch-accepted")
+	shot("console-batch.png")
+
+	stopConsole()
+	<-consoleDone
+	if rejected != "1" || accepted != "1" {
+		t.Errorf("console batch: %s accepted, %s rejected", accepted, rejected)
+	}
+
+	if subjects != "3" || records != "7" {
+		t.Errorf("home figures: %q subjects, %q records", subjects, records)
+	}
+	if !strings.Contains(results, e.f.NameA) || !strings.Contains(results, e.f.CodeA) {
+		t.Errorf("results: %q", results)
+	}
+	if !strings.HasSuffix(url, "/subjects/"+e.f.CodeA) {
+		t.Errorf("subject URL %q", url)
+	}
+	for _, want := range []string{e.f.NameA, "行政处罚", e.f.PenaltyNow, "公示期至 2027-03-01", "市市场监督管理局", "张三"} {
+		if !strings.Contains(main, want) {
+			t.Errorf("subject page lacks %q", want)
+		}
+	}
+	for _, bad := range []string{e.f.PenaltyOld, e.f.DonationReceipt} {
+		if strings.Contains(main, bad) {
+			t.Errorf("subject page shows %q", bad)
+		}
+	}
+	for _, want := range []string{"Basic information", "Administrative penalty", "Published until 2027-03-01", "Legal representative", "Source department"} {
+		if !strings.Contains(mainEN, want) {
+			t.Errorf("English page lacks %q", want)
+		}
+	}
+	for _, p := range problems {
+		t.Errorf("browser console: %s", p)
+	}
+}

@@ -1,0 +1,108 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+)
+
+// route is one API route. The table is machine-readable so a test can hold it against
+// openapi.json: a route added without documenting it, or documented without existing, fails.
+type route struct {
+	Method string
+	Path   string // a net/http pattern path; {name} wildcards as in OpenAPI
+	Admin  bool   // requires the admin bearer token
+	h      http.HandlerFunc
+}
+
+// apiRoutes is the JSON API, /api/v1.
+func (s *Server) apiRoutes() []route {
+	return []route{
+		{"GET", "/api/v1/subjects", false, s.apiSearch},
+		{"GET", "/api/v1/subjects/{code}", false, s.apiSubject},
+		{"GET", "/api/v1/codes/{code}", false, s.apiCode},
+		{"GET", "/api/v1/stats", false, s.apiStats},
+		{"GET", "/api/v1/catalog", false, s.apiCatalog},
+		{"GET", "/api/v1/catalog/versions", false, s.apiCatalogVersions},
+		{"PUT", "/api/v1/catalog", true, s.apiPublishCatalog},
+		{"GET", "/api/v1/departments", false, s.apiDepartments},
+		{"POST", "/api/v1/batches", true, s.apiUpload},
+		{"GET", "/api/v1/batches", true, s.apiBatches},
+		{"GET", "/api/v1/batches/{id}", true, s.apiBatch},
+		{"GET", "/api/v1/batches/{id}/rejects", true, s.apiRejectsFile},
+		{"GET", "/api/v1/batches/{id}/rejects.json", true, s.apiRejectsJSON},
+		{"GET", "/api/v1/code-exceptions", false, s.apiCodeExceptions},
+		{"POST", "/api/v1/code-exceptions", true, s.apiAddCodeException},
+		{"DELETE", "/api/v1/code-exceptions/{code}", true, s.apiRemoveCodeException},
+		{"GET", "/api/v1/openapi.json", false, s.apiOpenAPI},
+	}
+}
+
+// routes registers every route of the site: this function is the whole map.
+func (s *Server) routes() {
+	m := s.mux
+
+	// Public portal (信用门户).
+	m.HandleFunc("GET /{$}", s.home)
+	m.HandleFunc("GET /search", s.search)
+	m.HandleFunc("GET /subjects/{code}", s.subject)
+	m.Handle("GET /static/", s.static())
+	m.HandleFunc("GET /healthz", s.healthz)
+
+	// Console (报送与管理控制台), behind the admin token until accounts arrive.
+	m.HandleFunc("GET /console", s.consoleRedirect)
+	m.HandleFunc("GET /console/login", s.consoleLoginForm)
+	m.HandleFunc("POST /console/login", s.consoleLogin)
+	m.HandleFunc("POST /console/logout", s.consoleLogout)
+	m.HandleFunc("GET /console/{$}", s.consoleOnly(s.consoleBatches))
+	m.HandleFunc("GET /console/upload", s.consoleOnly(s.consoleUploadForm))
+	m.HandleFunc("POST /console/upload", s.consoleOnly(s.consoleUpload))
+	m.HandleFunc("GET /console/batches/{id}", s.consoleOnly(s.consoleBatch))
+	m.HandleFunc("GET /console/batches/{id}/rejects", s.consoleOnly(s.consoleRejects))
+
+	// JSON API.
+	for _, rt := range s.apiRoutes() {
+		h := rt.h
+		if rt.Admin {
+			h = s.adminOnly(h)
+		}
+		m.HandleFunc(rt.Method+" "+rt.Path, h)
+	}
+
+	// Everything else: a 404 (or 405) in the site's own words.
+	m.HandleFunc("/", s.fallback)
+}
+
+// fallback answers requests no route matched: 405 with Allow when the path exists for other
+// methods, 404 otherwise, as JSON under /api/ and as a page elsewhere.
+func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PUT", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := s.mux.Handler(probe); p != "" && p != "/" {
+			allow = append(allow, m)
+		}
+	}
+	err := errNotFound
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		if isAPI(r) {
+			writeJSON(w, http.StatusMethodNotAllowed, map[string]errorBody{"error": {Code: "method_not_allowed",
+				Message: "该路径不支持 " + r.Method + " 方法 / method not allowed; allowed: " + strings.Join(allow, ", ")}})
+			return
+		}
+		http.Error(w, "405 不支持该请求方法 / method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if isAPI(r) {
+		s.apiError(w, r, err)
+		return
+	}
+	s.pageError(w, r, err)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte("ok"))
+}

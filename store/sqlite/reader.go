@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strings"
+	"unicode"
 
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/store"
@@ -139,10 +140,13 @@ func (r reader) SearchSubjects(ctx context.Context, q store.SearchQuery) (*store
 			notIn = ` AND id NOT IN (` + strings.Join(skip, ",") + `)`
 		}
 		var more []*credit.Subject
-		if len([]rune(q.Name)) >= 3 {
-			phrase := `"` + strings.ReplaceAll(q.Name, `"`, `""`) + `"`
+		if chars, ok := charPhrase(q.Name); len([]rune(q.Name)) >= 3 || ok {
+			table, phrase := "subject_fts", `"`+strings.ReplaceAll(q.Name, `"`, `""`)+`"`
+			if len([]rune(q.Name)) < 3 {
+				table, phrase = "subject_chars", chars
+			}
 			more, err = r.subjects(ctx, `SELECT `+subjectCols+` FROM subjects WHERE id IN (
-				SELECT rowid FROM subject_fts WHERE subject_fts MATCH ? ORDER BY rowid LIMIT ?)`+notIn+` ORDER BY id`,
+				SELECT rowid FROM `+table+` WHERE `+table+` MATCH ? ORDER BY rowid LIMIT ?)`+notIn+` ORDER BY id`,
 				append([]any{phrase, need}, args...)...)
 		} else {
 			more, err = r.subjects(ctx, `SELECT `+subjectCols+` FROM subjects WHERE name_norm LIKE ? ESCAPE '\' AND kind <> 'person'`+notIn+` LIMIT ?`,
@@ -180,6 +184,24 @@ func (r reader) subjects(ctx context.Context, query string, args ...any) ([]*cre
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// charPhrase turns a short query into an FTS phrase of single-character tokens ("华 为"); ok is
+// false when the query holds characters the tokenizer drops (punctuation), which then need a scan.
+func charPhrase(q string) (string, bool) {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i, r := range q {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return "", false
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('"')
+	return b.String(), true
 }
 
 func escapeLike(s string) string {

@@ -189,9 +189,28 @@ func (t *tx) InsertSubjects(subs []*credit.Subject) error {
 			fts = append(fts, s)
 		}
 	}
-	return t.insertRows(`INSERT INTO subject_fts (rowid, name) VALUES `, 2, len(fts), func(i int, a []any) []any {
+	err = t.insertRows(`INSERT INTO subject_fts (rowid, name) VALUES `, 2, len(fts), func(i int, a []any) []any {
 		return append(a, fts[i].ID, ftsText(fts[i]))
 	})
+	if err != nil {
+		return err
+	}
+	return t.insertRows(`INSERT INTO subject_chars (rowid, name) VALUES `, 2, len(fts), func(i int, a []any) []any {
+		return append(a, fts[i].ID, spaced(ftsText(fts[i])))
+	})
+}
+
+// spaced puts a space between all characters, so the unicode61 tokenizer makes each a token.
+func spaced(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) * 2)
+	for i, r := range s {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // ftsText is what partial-name search indexes: the current and former names, normalised.
@@ -221,10 +240,15 @@ func (t *tx) UpdateSubject(s *credit.Subject) error {
 	if s.IsPerson() {
 		return nil
 	}
-	if err := t.exec(`DELETE FROM subject_fts WHERE rowid = ?`, s.ID); err != nil {
+	for _, q := range []string{`DELETE FROM subject_fts WHERE rowid = ?`, `DELETE FROM subject_chars WHERE rowid = ?`} {
+		if err := t.exec(q, s.ID); err != nil {
+			return err
+		}
+	}
+	if err := t.exec(`INSERT INTO subject_fts (rowid, name) VALUES (?, ?)`, s.ID, ftsText(s)); err != nil {
 		return err
 	}
-	return t.exec(`INSERT INTO subject_fts (rowid, name) VALUES (?, ?)`, s.ID, ftsText(s))
+	return t.exec(`INSERT INTO subject_chars (rowid, name) VALUES (?, ?)`, s.ID, spaced(ftsText(s)))
 }
 
 func nullStr(s string) any {

@@ -194,6 +194,18 @@ func testSearch(t *testing.T, s store.Store) {
 	if got := search("华为", 10); len(got) != 3 || got[0] != "华为" {
 		t.Fatalf("search 华为 = %v (exact match first, no person)", got)
 	}
+	if got := search("蔬", 10); len(got) != 1 || got[0] != names[3] {
+		t.Fatalf("search 蔬 = %v (one character)", got)
+	}
+	if got := search("司", 10); len(got) != 3 {
+		t.Fatalf("search 司 = %v (last character of names)", got)
+	}
+	if got := search("电子", 10); len(got) != 1 || got[0] != names[0] {
+		t.Fatalf("search 电子 = %v", got)
+	}
+	if got := search("0%", 10); len(got) != 1 {
+		t.Fatalf("search 0%% = %v (punctuation in a short query)", got)
+	}
 	if got := search("华为电子", 10); len(got) != 1 || got[0] != names[0] {
 		t.Fatalf("search 华为电子 = %v", got)
 	}

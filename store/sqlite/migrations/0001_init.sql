@@ -37,6 +37,9 @@ CREATE INDEX subjects_name_norm ON subjects(name_norm);
 -- Names of organisations for partial-name search (trigram: any 3+ character fragment).
 -- Natural persons are never put here.
 CREATE VIRTUAL TABLE subject_fts USING fts5(name, tokenize = 'trigram', content = '', contentless_delete = 1);
+-- The same names one character per token, for one- and two-character queries (华为), which
+-- trigrams cannot answer: a query is then a phrase of adjacent characters.
+CREATE VIRTUAL TABLE subject_chars USING fts5(name, tokenize = 'unicode61', content = '', contentless_delete = 1);
 
 CREATE TABLE subject_aliases (
 	alias      TEXT PRIMARY KEY,

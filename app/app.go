@@ -112,10 +112,7 @@ func (a *App) WriteRejects(ctx context.Context, batchID int64, w io.Writer, f fo
 		return err
 	}
 	err = a.Store.Rejects(ctx, batchID, func(r *store.Reject) error {
-		vals := make([]string, len(b.Header)+1)
-		copy(vals, r.Values)
-		vals[len(vals)-1] = RejectReason(r)
-		return fw.Write(vals)
+		return fw.Write(format.WithReason(len(b.Header), r.Values, RejectReason(r)))
 	})
 	if err != nil {
 		return err
@@ -127,10 +124,15 @@ func (a *App) WriteRejects(ctx context.Context, batchID int64, w io.Writer, f fo
 func RejectReason(r *store.Reject) string {
 	parts := make([]string, len(r.Errors))
 	for i, e := range r.Errors {
+		msg := e.Message
+		// Readers' messages may start with the row already ("第 12 行：…").
+		if j := strings.Index(msg, "行："); strings.HasPrefix(msg, "第 ") && j > 0 && j < 24 {
+			msg = msg[j+len("行："):]
+		}
 		if e.Field != "" {
-			parts[i] = fmt.Sprintf("%s: %s [%s]", e.Field, e.Message, e.Rule)
+			parts[i] = fmt.Sprintf("%s: %s [%s]", e.Field, msg, e.Rule)
 		} else {
-			parts[i] = fmt.Sprintf("%s [%s]", e.Message, e.Rule)
+			parts[i] = fmt.Sprintf("%s [%s]", msg, e.Rule)
 		}
 	}
 	return fmt.Sprintf("第 %d 行 / row %d: %s", r.Row, r.Row, strings.Join(parts, "；"))

@@ -1,6 +1,7 @@
 package credit
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -415,4 +416,28 @@ func (p *problems) err() error {
 		msg += "\n- …另有 " + strconv.Itoa(p.more) + " 个问题 / " + strconv.Itoa(p.more) + " more problems"
 	}
 	return &Error{Code: EINVALID, Message: msg}
+}
+
+// CheckSubmission checks that a department may submit records of an item under this catalog and
+// returns the item. Errors name the field (dept or item) and the rule.
+func (c *Catalog) CheckSubmission(dept, item string) (*CatalogItem, error) {
+	if dept == "" {
+		return nil, &Error{Code: EINVALID, Field: "dept", Rule: RuleRequired, Message: "请指定报送部门 / the department (dept) is required"}
+	}
+	if item == "" {
+		return nil, &Error{Code: EINVALID, Field: "item", Rule: RuleRequired, Message: "请指定信息项 / the catalog item (item) is required"}
+	}
+	if _, ok := c.Department(dept); !ok {
+		return nil, &Error{Code: EINVALID, Field: "dept", Rule: RuleDepartment, Message: fmt.Sprintf("未知部门 %q / unknown department", dept)}
+	}
+	it, ok := c.Item(item)
+	if !ok {
+		return nil, &Error{Code: EINVALID, Field: "item", Rule: RuleItem, Message: fmt.Sprintf("目录中没有信息项 %q / unknown catalog item", item)}
+	}
+	if !it.AcceptsDepartment(dept) {
+		return nil, &Error{Code: EINVALID, Field: "dept", Rule: RuleDepartment,
+			Message: fmt.Sprintf("部门 %q 不是信息项 %q 的报送部门（应为 %s）/ the department does not report this item",
+				dept, item, strings.Join(it.Departments, "、"))}
+	}
+	return it, nil
 }

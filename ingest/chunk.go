@@ -136,7 +136,7 @@ func (v *validator) check(r format.Row) *row {
 		out.alias = res.Canonical
 		out.values = append([]string(nil), r.Values...)
 	}
-	if out.kind != "" && !v.covers(out.kind) {
+	if out.kind != "" && len(v.item.SubjectKinds) > 0 && !v.item.Covers(out.kind.Class()) {
 		return v.rejectRow(r.Num, r.Values, valid.SourceID, credit.FieldError{Field: credit.ColSubjectCode, Rule: credit.RuleKind,
 			Message: "该信息项不适用于" + credit.KindNameZH(out.kind) + " / this item does not cover subjects of kind " + string(out.kind)})
 	}
@@ -157,10 +157,6 @@ func (v *validator) check(r format.Row) *row {
 		Fields: valid.Fields, FieldsJSON: credit.EncodeFields(valid.Fields), Personal: sealed, Hash: out.hash,
 		Decision: valid.Decision, PubFrom: from, PubUntil: until, Published: published, Status: credit.RecordActive, CreatedAt: v.today}
 	return out
-}
-
-func (v *validator) covers(k credit.SubjectKind) bool {
-	return len(v.item.SubjectKinds) == 0 || contains(v.item.SubjectKinds, k.Class())
 }
 
 func field(vr *credit.ValidRow, name string) string {

@@ -15,7 +15,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -151,30 +150,7 @@ func (im *Importer) checkRequest(req Request) (*credit.CatalogItem, error) {
 	if im.Catalog == nil {
 		return nil, credit.Errorf(credit.EINTERNAL, "未加载目录 / no catalog loaded")
 	}
-	if _, ok := im.Catalog.Department(req.Dept); !ok {
-		return nil, &credit.Error{Code: credit.EINVALID, Field: "dept", Rule: credit.RuleDepartment,
-			Message: fmt.Sprintf("未知部门 %q / unknown department", req.Dept)}
-	}
-	item, ok := im.Catalog.Item(req.Item)
-	if !ok {
-		return nil, &credit.Error{Code: credit.EINVALID, Field: "item", Rule: credit.RuleItem,
-			Message: fmt.Sprintf("目录中没有信息项 %q / unknown catalog item", req.Item)}
-	}
-	if len(item.Departments) > 0 && !contains(item.Departments, req.Dept) {
-		return nil, &credit.Error{Code: credit.EINVALID, Field: "dept", Rule: credit.RuleDepartment,
-			Message: fmt.Sprintf("部门 %q 不是信息项 %q 的报送部门（应为 %s）/ department does not report this item",
-				req.Dept, req.Item, strings.Join(item.Departments, "、"))}
-	}
-	return item, nil
-}
-
-func contains[T comparable](l []T, v T) bool {
-	for _, x := range l {
-		if x == v {
-			return true
-		}
-	}
-	return false
+	return im.Catalog.CheckSubmission(req.Dept, req.Item)
 }
 
 // hashFile returns the SHA-256 of the file, its size and its first bytes (for detection).

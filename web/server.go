@@ -35,6 +35,9 @@ type Config struct {
 	Log       *slog.Logger
 	// SecureCookies sets Secure on every cookie (serve over TLS).
 	SecureCookies bool
+	// Context, when set, is the parent of background imports: cancelling it (shutdown) stops
+	// them at their next chunk; they resume when the same file is submitted again.
+	Context context.Context
 }
 
 // Server serves the portal, the console and the API. NewServer returns it as an http.Handler.
@@ -67,7 +70,10 @@ func NewServer(a *app.App, cfg Config) http.Handler {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{app: a, cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), inflight: map[string]bool{},
-		bg: context.Background(), importWait: defaultImportWait}
+		bg: cfg.Context, importWait: defaultImportWait}
+	if s.bg == nil {
+		s.bg = context.Background()
+	}
 	s.secret = make([]byte, 32)
 	_, _ = rand.Read(s.secret) // crypto/rand.Read never fails (Go ≥ 1.24)
 	s.pages = parsePages()

@@ -144,27 +144,8 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (*upload,
 // precheck refuses an upload whose department or item is already known to be wrong before its
 // body is read, so a typo does not cost a 2 GiB transfer. The importer checks again.
 func (s *Server) precheck(u *upload) error {
-	cat := s.app.Catalog()
-	if u.Dept == "" {
-		return &credit.Error{Code: credit.EINVALID, Field: "dept", Rule: credit.RuleRequired, Message: "请指定报送部门 / the department (dept) is required"}
-	}
-	if u.Item == "" {
-		return &credit.Error{Code: credit.EINVALID, Field: "item", Rule: credit.RuleRequired, Message: "请指定信息项 / the catalog item (item) is required"}
-	}
-	if _, ok := cat.Department(u.Dept); !ok {
-		return &credit.Error{Code: credit.EINVALID, Field: "dept", Rule: credit.RuleDepartment,
-			Message: fmt.Sprintf("未知部门 %q / unknown department", u.Dept)}
-	}
-	it, ok := cat.Item(u.Item)
-	if !ok {
-		return &credit.Error{Code: credit.EINVALID, Field: "item", Rule: credit.RuleItem,
-			Message: fmt.Sprintf("目录中没有信息项 %q / unknown catalog item", u.Item)}
-	}
-	if !it.AcceptsDepartment(u.Dept) {
-		return &credit.Error{Code: credit.EINVALID, Field: "dept", Rule: credit.RuleDepartment,
-			Message: fmt.Sprintf("部门 %q 不是信息项 %q 的报送部门 / the department does not report this item", u.Dept, u.Item)}
-	}
-	return nil
+	_, err := s.app.Catalog().CheckSubmission(u.Dept, u.Item)
+	return err
 }
 
 func (s *Server) checkUploadOptions(u *upload) error {

@@ -236,7 +236,7 @@ func cmdCodeException(ctx context.Context, e *env, args []string) error {
 	c.flags(fs, e.getenv)
 	note := fs.String("note", "", "登记理由（发证机关、文号等）/ reason (issuing authority, document)")
 	by := fs.String("by", envOr(e.getenv, "USER", "cli"), "操作人 / operator")
-	rest, err := parse(fs, e, args)
+	rest, err := parseAction(fs, e, args)
 	if err != nil {
 		return err
 	}
@@ -278,13 +278,13 @@ func cmdCatalog(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("catalog", flag.ContinueOnError)
 	c.flags(fs, e.getenv)
 	note := fs.String("note", "", "版本说明 / note for the new version")
-	rest, err := parse(fs, e, args)
+	usage := func() error {
+		fmt.Fprintln(e.stderr, "用法 / usage: xinyong catalog export [FILE] | import [--note N] FILE | versions | default")
+		return exitCode(2)
+	}
+	rest, err := parseAction(fs, e, args)
 	if err != nil {
 		return err
-	}
-	usage := func() error {
-		fmt.Fprintln(e.stderr, "用法 / usage: xinyong catalog export [FILE] | import FILE [--note N] | versions | default")
-		return exitCode(2)
 	}
 	if len(rest) == 0 {
 		return usage()

@@ -50,7 +50,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 // server listens.
 func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, ready func(url string)) error {
 	h := web.NewServer(a, web.Config{AdminToken: c.AdminToken, UploadDir: filepath.Join(c.DataDir, "uploads"), Log: a.Log,
-		SecureCookies: sf.cert != ""})
+		SecureCookies: sf.cert != "", Context: ctx})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: nil}
 	ln, err := net.Listen("tcp", sf.addr)
 	if err != nil {
@@ -82,6 +82,10 @@ func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, r
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	// Uploads answered "running" import on; ctx is done, so they stop at their next chunk.
+	if w, ok := h.(interface{ Wait() }); ok {
+		w.Wait()
 	}
 	fmt.Fprintln(e.stdout, "已停止 / stopped")
 	return nil

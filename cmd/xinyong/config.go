@@ -137,3 +137,16 @@ func parse(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
 	}
 	return fs.Args(), nil
 }
+
+// parseAction parses "ACTION [flags] ARGS…" as well as "[flags] ACTION ARGS…" and returns the
+// action followed by the positional arguments.
+func parseAction(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		rest, err := parse(fs, e, args[1:])
+		if err != nil {
+			return nil, err
+		}
+		return append([]string{args[0]}, rest...), nil
+	}
+	return parse(fs, e, args)
+}

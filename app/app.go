@@ -26,6 +26,7 @@ type App struct {
 	Log    *slog.Logger
 
 	cat atomic.Pointer[credit.Catalog]
+	ids *ingest.IDCache
 }
 
 // New loads the current catalog, saving the embedded default as version 1 into an empty store.
@@ -36,7 +37,7 @@ func New(ctx context.Context, st store.Store, sealer *credit.Sealer, now func() 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &App{Store: st, Sealer: sealer, Now: now, Log: log}
+	a := &App{Store: st, Sealer: sealer, Now: now, Log: log, ids: ingest.NewIDCache(2 << 20)}
 	c, err := st.LatestCatalog(ctx)
 	if credit.ErrorCode(err) == credit.ENOTFOUND {
 		if c, err = catalog.Default(); err != nil {
@@ -78,7 +79,7 @@ func (a *App) PublishCatalog(ctx context.Context, c *credit.Catalog, note string
 
 // Importer returns an importer for the catalog in force.
 func (a *App) Importer(progress func(ingest.Progress)) *ingest.Importer {
-	return &ingest.Importer{Store: a.Store, Catalog: a.Catalog(), Sealer: a.Sealer, Now: a.Now, Progress: progress}
+	return &ingest.Importer{Store: a.Store, Catalog: a.Catalog(), Sealer: a.Sealer, Now: a.Now, Progress: progress, IDs: a.ids}
 }
 
 // Import imports one file with the catalog in force.

@@ -32,8 +32,12 @@ type Importer struct {
 	Catalog *credit.Catalog
 	Sealer  *credit.Sealer
 	Now     func() time.Time
-	// ChunkSize is how many rows commit together (default 20000).
+	// ChunkSize is how many rows the reading goroutine hands over at a time (default 2000);
+	// the writer commits several together, up to TxRows (default 20000), when they are waiting.
 	ChunkSize int
+	TxRows    int
+	// IDs, when set, caches subject ids across imports (see IDCache).
+	IDs *IDCache
 	// Progress, when set, is called after every committed chunk.
 	Progress func(Progress)
 }
@@ -212,7 +216,7 @@ func (im *Importer) run(ctx context.Context, item *credit.CatalogItem, req Reque
 
 	chunkSize := im.ChunkSize
 	if chunkSize <= 0 {
-		chunkSize = 20000
+		chunkSize = 2000
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -222,12 +226,23 @@ func (im *Importer) run(ctx context.Context, item *credit.CatalogItem, req Reque
 		defer close(chunks)
 		readErr <- v.produce(ctx, rd, b.Checkpoint, chunkSize, chunks)
 	}()
-	w := &writer{im: im, item: item, batch: b, catVersion: im.Catalog.Version}
+	ids := im.IDs
+	if ids == nil {
+		ids = NewIDCache(1 << 20)
+	}
+	txRows := im.TxRows
+	if txRows <= 0 {
+		txRows = 20000
+	}
+	w := &writer{im: im, item: item, batch: b, catVersion: im.Catalog.Version, ids: ids}
 	w.openRejects, err = openRejects(ctx, im.Store, req.Dept, req.Item)
 	if err != nil {
 		return err
 	}
 	for c := range chunks {
+		// Commit what is waiting together: fewer, larger transactions write each index page
+		// once instead of once per chunk.
+		c = gather(c, chunks, txRows)
 		if err := w.apply(ctx, c); err != nil {
 			cancel()
 			for range chunks {
@@ -243,6 +258,23 @@ func (im *Importer) run(ctx context.Context, item *credit.CatalogItem, req Reque
 	}
 	b.Status, b.FinishedAt = store.BatchDone, im.now()
 	return im.Store.Update(ctx, func(tx store.Tx) error { return tx.SaveBatchProgress(b) })
+}
+
+// gather appends the chunks already waiting in ch to c, up to max rows.
+func gather(c *chunk, ch <-chan *chunk, max int) *chunk {
+	for len(c.rows) < max {
+		select {
+		case next, ok := <-ch:
+			if !ok {
+				return c
+			}
+			c.rows = append(c.rows, next.rows...)
+			c.lastNum, c.pos = next.lastNum, next.pos
+		default:
+			return c
+		}
+	}
+	return c
 }
 
 func openRejects(ctx context.Context, s store.Store, dept, item string) (int64, error) {

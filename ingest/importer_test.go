@@ -69,7 +69,7 @@ func newEnv(t *testing.T) *env {
 	cat.Version = 1
 	sealer, _ := credit.NewSealer(bytes.Repeat([]byte{1}, 32))
 	return &env{t: t, st: st, dir: t.TempDir(),
-		im: &ingest.Importer{Store: st, Catalog: cat, Sealer: sealer, Now: func() time.Time { return today }, ChunkSize: 3}}
+		im: &ingest.Importer{Store: st, Catalog: cat, Sealer: sealer, Now: func() time.Time { return today }, ChunkSize: 3, TxRows: 3}}
 }
 
 func (e *env) file(name string, rows [][]string) string {

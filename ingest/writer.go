@@ -16,16 +16,11 @@ type writer struct {
 	batch       *store.Batch
 	catVersion  int
 	openRejects int64
-	// ids caches subject keys already resolved in this import.
-	ids map[string]int64
+	// ids caches subject keys already resolved (shared across imports when the Importer has one).
+	ids *IDCache
 }
 
-const maxCachedIDs = 1 << 20
-
 func (w *writer) apply(ctx context.Context, c *chunk) error {
-	if w.ids == nil || len(w.ids) > maxCachedIDs {
-		w.ids = make(map[string]int64, 4096)
-	}
 	return w.im.Store.Update(ctx, func(tx store.Tx) error {
 		// Work on copies of the batch counters so a failed transaction leaves them untouched.
 		b := *w.batch
@@ -77,9 +72,7 @@ func (w *writer) apply(ctx context.Context, c *chunk) error {
 			return err
 		}
 		*w.batch = b
-		for k, id := range newIDs {
-			w.ids[k] = id
-		}
+		w.ids.add(newIDs)
 		return nil
 	})
 }
@@ -126,7 +119,7 @@ func (w *writer) resolveSubjects(tx store.Tx, c *chunk, newIDs map[string]int64)
 		}
 		for _, k := range []string{r.key, r.repKey()} {
 			if k != "" && !want[k] {
-				if _, ok := w.ids[k]; !ok {
+				if _, ok := w.ids.get(k); !ok {
 					want[k] = true
 					keys = append(keys, k)
 				}
@@ -142,7 +135,7 @@ func (w *writer) resolveSubjects(tx store.Tx, c *chunk, newIDs map[string]int64)
 		return err
 	}
 	id := func(k string) int64 {
-		if v, ok := w.ids[k]; ok {
+		if v, ok := w.ids.get(k); ok {
 			return v
 		}
 		if v, ok := newIDs[k]; ok {

@@ -165,7 +165,7 @@ func (t *tx) InsertSubjects(subs []*credit.Subject) error {
 		s.ID = next
 		next++
 	}
-	err = t.insertRows(`INSERT INTO subjects (id, key, code, kind, name, name_norm, region, legal_rep_id, legal_rep,
+	err = t.insertRows(`INSERT OR ROLLBACK INTO subjects (id, key, code, kind, name, name_norm, region, legal_rep_id, legal_rep,
 		former_names, legacy_codes, status, id_cipher, name_cipher, id_masked, created_at, updated_at) VALUES `, 17, len(subs),
 		func(i int, a []any) []any {
 			s := subs[i]
@@ -317,7 +317,7 @@ func (t *tx) InsertRecords(recs []*credit.Record) error {
 		r.ID = next
 		next++
 	}
-	err = t.insertRows(`INSERT INTO records (id, subject_id, dept, item, source_id, version, item_version, batch_id,
+	err = t.insertRows(`INSERT OR ROLLBACK INTO records (id, subject_id, dept, item, source_id, version, item_version, batch_id,
 		fields, personal, hash, decision, pub_from, pub_until, published, status, created_at) VALUES `, 17, len(recs),
 		func(i int, a []any) []any {
 			r := recs[i]

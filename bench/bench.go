@@ -125,8 +125,11 @@ func load(ctx context.Context, o Options, timed bool) (*env, []Result, error) {
 			return &env{app: a, records: c[store.CounterRecords], close: closeFn}, nil, nil
 		}
 	}
-	if err := os.RemoveAll(o.Dir); err != nil {
-		return nil, nil, err
+	// Remove only what an earlier run left: the directory may be the user's.
+	for _, f := range []string{marker, dbPath, dbPath + "-wal", dbPath + "-shm", filepath.Join(o.Dir, "files")} {
+		if err := os.RemoveAll(f); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
 		return nil, nil, err

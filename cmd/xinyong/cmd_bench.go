@@ -45,6 +45,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("bench %s: %w", name, err)
 		}
+		o.Fresh = false // loaded now: the following benches reuse it
 		if *asJSON {
 			if err := bench.Print(e.stdout, rs, true); err != nil {
 				return err

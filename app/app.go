@@ -38,6 +38,9 @@ func New(ctx context.Context, st store.Store, sealer *credit.Sealer, now func() 
 		log = slog.New(slog.DiscardHandler)
 	}
 	a := &App{Store: st, Sealer: sealer, Now: now, Log: log, ids: ingest.NewIDCache(2 << 20)}
+	if err := checkKey(ctx, st, sealer); err != nil {
+		return nil, err
+	}
 	c, err := st.LatestCatalog(ctx)
 	if credit.ErrorCode(err) == credit.ENOTFOUND {
 		if c, err = catalog.Default(); err != nil {
@@ -56,6 +59,22 @@ func New(ctx context.Context, st store.Store, sealer *credit.Sealer, now func() 
 	return a, nil
 }
 
+// checkKey refuses a master key other than the one the store's data was sealed with; a store
+// without a recorded key takes this one.
+func checkKey(ctx context.Context, st store.Store, sealer *credit.Sealer) error {
+	fp, err := st.Meta(ctx, store.MetaKeyFingerprint)
+	switch {
+	case credit.ErrorCode(err) == credit.ENOTFOUND:
+		return st.Update(ctx, func(tx store.Tx) error { return tx.SetMeta(store.MetaKeyFingerprint, sealer.Fingerprint()) })
+	case err != nil:
+		return err
+	case fp != sealer.Fingerprint():
+		return credit.Errorf(credit.EINVALID, "个人信息主密钥与该数据库不匹配：数据由另一把密钥加密，请使用原密钥（XINYONG_KEY 或数据目录中的 xinyong.key）/ "+
+			"the personal-information master key does not match this database: use the key it was created with")
+	}
+	return nil
+}
+
 // Catalog returns the catalog in force.
 func (a *App) Catalog() *credit.Catalog { return a.cat.Load() }
 
@@ -64,12 +83,20 @@ func (a *App) PublishCatalog(ctx context.Context, c *credit.Catalog, note string
 	if err := c.Check(); err != nil {
 		return nil, err
 	}
-	cur := a.Catalog()
-	c.Version, c.PublishedAt = cur.Version+1, a.Now().UTC()
 	if note != "" {
 		c.Note = note
 	}
-	if err := a.Store.Update(ctx, func(tx store.Tx) error { return tx.SaveCatalog(c) }); err != nil {
+	// The next version after the newest stored one: another process (the CLI, a second
+	// server) may have published since this one loaded its catalog.
+	err := a.Store.Update(ctx, func(tx store.Tx) error {
+		cur, err := tx.LatestCatalog(ctx)
+		if err != nil {
+			return err
+		}
+		c.Version, c.PublishedAt = cur.Version+1, a.Now().UTC()
+		return tx.SaveCatalog(c)
+	})
+	if err != nil {
 		return nil, err
 	}
 	a.cat.Store(c)
@@ -82,8 +109,25 @@ func (a *App) Importer(progress func(ingest.Progress)) *ingest.Importer {
 	return &ingest.Importer{Store: a.Store, Catalog: a.Catalog(), Sealer: a.Sealer, Now: a.Now, Progress: progress, IDs: a.ids}
 }
 
-// Import imports one file with the catalog in force.
+// RefreshCatalog loads the newest catalog version from the store, in case another process
+// published one.
+func (a *App) RefreshCatalog(ctx context.Context) error {
+	c, err := a.Store.LatestCatalog(ctx)
+	if err != nil {
+		return err
+	}
+	if c.Version != a.Catalog().Version {
+		a.cat.Store(c)
+		a.Log.Info("catalog reloaded", "version", c.Version)
+	}
+	return nil
+}
+
+// Import imports one file with the newest catalog.
 func (a *App) Import(ctx context.Context, req ingest.Request, progress func(ingest.Progress)) (*ingest.Result, error) {
+	if err := a.RefreshCatalog(ctx); err != nil {
+		return nil, err
+	}
 	res, err := a.Importer(progress).Import(ctx, req)
 	if res != nil && res.Batch != nil {
 		b := res.Batch
@@ -170,8 +214,21 @@ func (a *App) AddCodeException(ctx context.Context, code, note, by string) (stor
 	if len(c) != 18 {
 		return store.CodeException{}, credit.Errorf(credit.EINVALID, "例外代码须为 18 位 / an exception must be 18 characters")
 	}
+	// Only the check characters (positions 17 and 18) may be wrong: everything else must be a
+	// well-formed code, or the "exception" would let any string in.
+	if _, _, ok := credit.USCCAuthority(c); !ok {
+		return store.CodeException{}, credit.Errorf(credit.EINVALID, "第 1–2 位不是已知的登记管理部门和机构类别 / positions 1–2 are not a known authority and category")
+	}
+	for i := 2; i < 8; i++ {
+		if c[i] < '0' || c[i] > '9' {
+			return store.CodeException{}, credit.Errorf(credit.EINVALID, "第 3–8 位须为行政区划数字 / positions 3–8 must be division digits")
+		}
+	}
 	if _, err := credit.USCCCheckChar(c[:17]); err != nil {
 		return store.CodeException{}, credit.Errorf(credit.EINVALID, "代码含有不允许的字符 / the code has characters outside the alphabet: %v", err)
+	}
+	if _, err := credit.USCCCheckChar(c[17:] + "0000000000000000"); err != nil {
+		return store.CodeException{}, credit.Errorf(credit.EINVALID, "第 18 位含有不允许的字符 / position 18 is outside the alphabet")
 	}
 	if strings.TrimSpace(note) == "" {
 		return store.CodeException{}, &credit.Error{Code: credit.EINVALID, Field: "note", Rule: credit.RuleRequired,

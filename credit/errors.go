@@ -29,8 +29,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Row > 0 || e.Field != "" {
+	switch {
+	case e.Row > 0:
 		return fmt.Sprintf("%s (row %d, field %q, rule %s)", e.Message, e.Row, e.Field, e.Rule)
+	case e.Field != "":
+		return fmt.Sprintf("%s (field %q, rule %s)", e.Message, e.Field, e.Rule)
 	}
 	return e.Message
 }

@@ -15,9 +15,10 @@ import (
 // hash (HMAC-SHA-256) so a resident ID can be looked up without being stored in clear.
 // Both keys are derived from one 32-byte master key that comes from config or the environment.
 type Sealer struct {
-	aead    cipher.AEAD
-	hashKey []byte
-	rand    io.Reader
+	aead        cipher.AEAD
+	hashKey     []byte
+	fingerprint string
+	rand        io.Reader
 }
 
 // NewSealer derives the sealing and hashing keys from a 32-byte master key.
@@ -34,7 +35,8 @@ func NewSealer(master []byte) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{aead: aead, hashKey: derive(master, "xinyong lookup v1"), rand: rand.Reader}, nil
+	return &Sealer{aead: aead, hashKey: derive(master, "xinyong lookup v1"),
+		fingerprint: hex.EncodeToString(derive(master, "xinyong fingerprint v1")[:16]), rand: rand.Reader}, nil
 }
 
 func derive(master []byte, label string) []byte {
@@ -80,3 +82,7 @@ func (s *Sealer) PersonKey(canonicalID string) string {
 	m.Write([]byte(canonicalID))
 	return PersonKeyPrefix + hex.EncodeToString(m.Sum(nil)[:16])
 }
+
+// Fingerprint identifies the master key without revealing it. A store records it on first use so
+// that opening the data with another key is refused instead of silently creating duplicates.
+func (s *Sealer) Fingerprint() string { return s.fingerprint }

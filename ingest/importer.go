@@ -69,8 +69,11 @@ type Result struct {
 	Batch *store.Batch
 	// Repeat is true when the same file had already been imported completely: nothing changed.
 	Repeat bool
-	// Resumed is true when an interrupted import of the same file was continued.
-	Resumed bool
+	// Resumed is true when an interrupted import of the same file was continued, after file
+	// row ResumedFrom; RowsBefore rows had been handled by the earlier runs.
+	Resumed     bool
+	ResumedFrom int
+	RowsBefore  int64
 }
 
 // Import imports one file. A file that cannot be used at all (unknown department or item,
@@ -101,6 +104,7 @@ func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
 			b = found
 			res.Repeat = found.Status == store.BatchDone
 			res.Resumed = found.Status == store.BatchRunning
+			res.ResumedFrom, res.RowsBefore = found.Checkpoint, found.Rows
 			if found.Status == store.BatchFailed {
 				// A file that failed before fails the same way again; try it anew.
 				found.Status, found.Error, found.Checkpoint = store.BatchRunning, "", 0

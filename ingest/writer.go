@@ -21,7 +21,8 @@ type writer struct {
 }
 
 func (w *writer) apply(ctx context.Context, c *chunk) error {
-	return w.im.Store.Update(ctx, func(tx store.Tx) error {
+	var committed map[string]int64
+	err := w.im.Store.Update(ctx, func(tx store.Tx) error {
 		// Work on copies of the batch counters so a failed transaction leaves them untouched.
 		b := *w.batch
 		newIDs := map[string]int64{}
@@ -72,9 +73,14 @@ func (w *writer) apply(ctx context.Context, c *chunk) error {
 			return err
 		}
 		*w.batch = b
-		w.ids.add(newIDs)
+		committed = newIDs
 		return nil
 	})
+	if err == nil {
+		// Only ids that are committed may be remembered: a rolled-back id can be reused.
+		w.ids.add(committed)
+	}
+	return err
 }
 
 func newSubjectCounters(c *chunk, newIDs map[string]int64) []string {

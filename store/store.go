@@ -42,6 +42,9 @@ type Reader interface {
 	// RecordVersions returns every version of one record, oldest first.
 	RecordVersions(ctx context.Context, dept, item, sourceID string) ([]*credit.Record, error)
 	Counters(ctx context.Context) (map[string]int64, error)
+	// Meta returns a platform setting kept in the store (e.g. the key fingerprint), ENOTFOUND
+	// when unset.
+	Meta(ctx context.Context, name string) (string, error)
 
 	Batch(ctx context.Context, id int64) (*Batch, error)
 	Batches(ctx context.Context, f BatchFilter) ([]*Batch, error)
@@ -76,6 +79,8 @@ type Tx interface {
 	Supersede(ids []int64) error
 	// AddCounters adds deltas to named counters (home page figures).
 	AddCounters(delta map[string]int64) error
+	// SetMeta stores a platform setting.
+	SetMeta(name, value string) error
 
 	// CreateBatch stores a new batch and sets its ID. A batch with the same (dept, item,
 	// file hash) returns ECONFLICT; use FindBatch first.
@@ -196,6 +201,9 @@ type Reject struct {
 	Errors   []credit.FieldError `json:"errors"`
 	Resolved int64               `json:"resolved_by_batch,omitempty"`
 }
+
+// MetaKeyFingerprint names the fingerprint of the personal-information master key.
+const MetaKeyFingerprint = "key_fingerprint"
 
 // Counter names kept by the importer.
 const (

@@ -64,12 +64,12 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 			bar.Finish()
 		}
 		if err != nil {
-			fmt.Fprintf(e.stderr, "%s: %s\n", path, credit.ErrorMessage(err))
-			failed = true
 			if ctx.Err() != nil {
-				fmt.Fprintln(e.stderr, "已中断；再次运行同一命令将从断点继续 / interrupted: run the same command again to resume")
+				fmt.Fprintf(e.stderr, "%s: 已中断；再次运行同一命令将从断点继续 / interrupted: run the same command again to resume\n", path)
 				return exitCode(1)
 			}
+			fmt.Fprintf(e.stderr, "%s: %s\n", path, credit.ErrorMessage(err))
+			failed = true
 			continue
 		}
 		printBatch(e, res, time.Since(start))
@@ -87,9 +87,9 @@ func printBatch(e *env, res *ingest.Result, took time.Duration) {
 		fmt.Fprintf(e.stdout, "批次 %d：该文件已完整导入过，未做任何更改 / batch %d: this file was imported before; nothing changed\n", b.ID, b.ID)
 		return
 	case res.Resumed:
-		fmt.Fprintf(e.stdout, "批次 %d：从第 %d 行之后继续 / batch %d resumed\n", b.ID, b.Checkpoint, b.ID)
+		fmt.Fprintf(e.stdout, "批次 %d：从第 %d 行之后继续 / batch %d resumed after file row %d\n", b.ID, res.ResumedFrom, b.ID, res.ResumedFrom)
 	}
-	rate := float64(b.Rows) / took.Seconds()
+	rate := float64(b.Rows-res.RowsBefore) / took.Seconds()
 	fmt.Fprintf(e.stdout, "批次 %d  %s/%s  %s\n  读取 rows %d  新增 new %d  新版本 versions %d  未变 unchanged %d  问题数据 rejected %d  (%.1fs, %.0f rows/s)\n",
 		b.ID, b.Dept, b.Item, b.FileName, b.Rows, b.Accepted, b.Versions, b.Unchanged, b.Rejected, took.Seconds(), rate)
 	if b.Rejected > 0 {

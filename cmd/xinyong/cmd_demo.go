@@ -40,9 +40,12 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if *scale <= 0 || *scale > 100 {
 		return fmt.Errorf("--scale 须在 (0, 100] 之间 / --scale must be in (0, 100]")
 	}
-	if c.DB == "" {
-		c.DB = filepath.Join(c.DataDir, "demo.db")
+	// The demo has its own database, which it may replace: never the one named by --db or
+	// XINYONG_DB, which may hold real data.
+	if c.DB != "" {
+		fmt.Fprintf(e.stderr, "演示使用自己的数据库 %s，忽略 --db / the demo uses its own database; --db is ignored\n", filepath.Join(c.DataDir, "demo.db"))
 	}
+	c.DB = filepath.Join(c.DataDir, "demo.db")
 	markerPath := filepath.Join(c.DataDir, "demo.json")
 	var have demoMarker
 	loaded := false

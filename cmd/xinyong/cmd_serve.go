@@ -49,6 +49,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 // serve runs the HTTP server until ctx ends. ready, when set, is called with the URL once the
 // server listens.
 func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, ready func(url string)) error {
+	if (sf.cert == "") != (sf.key == "") {
+		return errors.New("--tls-cert 与 --tls-key 须同时给出 / --tls-cert and --tls-key go together")
+	}
 	h := web.NewServer(a, web.Config{AdminToken: c.AdminToken, UploadDir: filepath.Join(c.DataDir, "uploads"), Log: a.Log,
 		SecureCookies: sf.cert != "", Context: ctx})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: nil}

@@ -126,16 +126,29 @@ func (c *config) openApp(ctx context.Context, e *env) (*app.App, func(), error) 
 	return a, func() { st.Close() }, nil
 }
 
-// parse parses flags, printing usage with -h, and returns the positional arguments.
+// parse parses flags, printing usage with -h, and returns the positional arguments. Flags may
+// come before, between or after the positional arguments ("rejects 12 -o fix.csv"); "--" ends
+// the flags.
 func parse(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
 	fs.SetOutput(e.stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, exitCode(0)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitCode(0)
+			}
+			return nil, exitCode(2)
 		}
-		return nil, exitCode(2)
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
 	}
-	return fs.Args(), nil
 }
 
 // parseAction parses "ACTION [flags] ARGS…" as well as "[flags] ACTION ARGS…" and returns the

@@ -111,8 +111,9 @@ func (r reader) SubjectByAlias(ctx context.Context, alias string) (*credit.Subje
 }
 
 // SearchSubjects lists exact name matches first, then fragment matches in id order: the trigram
-// index for three characters or more, a LIKE scan for one or two (trigrams cannot index those).
-// Neither query sorts, so a fragment that matches most names still stops after one page.
+// index for three characters or more, the character-token index (a phrase of adjacent
+// characters) for one or two, and a LIKE scan only for short queries with punctuation. No query
+// sorts its matches, so a fragment that matches most names still stops after one page.
 func (r reader) SearchSubjects(ctx context.Context, q store.SearchQuery) (*store.SearchResult, error) {
 	limit := q.Limit
 	if limit <= 0 {
@@ -366,4 +367,10 @@ func (r reader) Rejects(ctx context.Context, batchID int64, fn func(*store.Rejec
 		}
 	}
 	return rows.Err()
+}
+
+func (r reader) Meta(ctx context.Context, name string) (string, error) {
+	var v string
+	err := r.q.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = ?`, name).Scan(&v)
+	return v, notFound("设置项", "setting", err)
 }

@@ -423,3 +423,7 @@ func (t *tx) OpenRejectCount(dept, item string) (int64, error) {
 func isUnique(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
+
+func (t *tx) SetMeta(name, value string) error {
+	return t.exec(`INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+}

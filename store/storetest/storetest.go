@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 		{"Batches", testBatches},
 		{"Rollback", testRollback},
 		{"Counters", testCounters},
+		{"Meta", testMeta},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -394,5 +395,15 @@ func testCounters(t *testing.T, s store.Store) {
 	c, err := s.Counters(ctx)
 	if err != nil || c["a"] != 5 || c["b"] != 1 || len(c) != 2 {
 		t.Fatalf("Counters = %v, %v", c, err)
+	}
+}
+
+func testMeta(t *testing.T, s store.Store) {
+	_, err := s.Meta(ctx, "k")
+	wantCode(t, err, credit.ENOTFOUND)
+	update(t, s, func(tx store.Tx) error { return tx.SetMeta("k", "v1") })
+	update(t, s, func(tx store.Tx) error { return tx.SetMeta("k", "v2") })
+	if v, err := s.Meta(ctx, "k"); err != nil || v != "v2" {
+		t.Fatalf("Meta = %q, %v", v, err)
 	}
 }

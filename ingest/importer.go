@@ -140,11 +140,12 @@ func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
 	return res, nil
 }
 
+// now is the import's clock, to the second: that is what stores keep.
 func (im *Importer) now() time.Time {
 	if im.Now != nil {
-		return im.Now().UTC()
+		return im.Now().UTC().Truncate(time.Second)
 	}
-	return time.Now().UTC()
+	return time.Now().UTC().Truncate(time.Second)
 }
 
 func firstNonEmpty(a, b string) string {

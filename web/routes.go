@@ -3,6 +3,9 @@ package web
 import (
 	"net/http"
 	"strings"
+
+	"github.com/xinyong/xinyong/credit"
+	"github.com/xinyong/xinyong/store"
 )
 
 // route is one API route. The table is machine-readable so a test can hold it against
@@ -101,8 +104,16 @@ func (s *Server) fallback(w http.ResponseWriter, r *http.Request) {
 	s.pageError(w, r, err)
 }
 
+// healthz answers "ok" when the store answers a point query: a monitor then notices a database
+// that is gone or locked, not just a live process.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if _, err := s.app.Store.Meta(r.Context(), store.MetaKeyFingerprint); err != nil && credit.ErrorCode(err) != credit.ENOTFOUND {
+		s.log.Error("health check", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("store unavailable"))
+		return
+	}
 	_, _ = w.Write([]byte("ok"))
 }

@@ -460,13 +460,14 @@ func parseYMD(digits, century string) (y, m, d int, ok bool) {
 	y = v[0]*1000 + v[1]*100 + v[2]*10 + v[3]
 	m = v[4]*10 + v[5]
 	d = v[6]*10 + v[7]
-	if m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m) {
+	if m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m) {
 		return 0, 0, 0, false
 	}
 	return y, m, d, true
 }
 
-func daysInMonth(y, m int) int {
+// DaysInMonth returns the number of days of month m (1–12) of year y (Gregorian).
+func DaysInMonth(y, m int) int {
 	switch m {
 	case 2:
 		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {

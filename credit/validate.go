@@ -839,25 +839,12 @@ func ParseDate(s string) (time.Time, bool) {
 	default:
 		return time.Time{}, false
 	}
-	if y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1 || d > monthLength(y, m) {
+	if y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m) {
 		return time.Time{}, false
 	}
 	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), true
 }
 
-// monthLength returns the number of days of month m of year y.
-func monthLength(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
 
 // dateScanner reads a date string rune by rune, folding full-width digits.
 type dateScanner struct {

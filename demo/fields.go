@@ -123,24 +123,12 @@ func addMonths(z day, n int) day {
 	m += n
 	y += (m - 1) / 12
 	m = (m-1)%12 + 1
-	if last := monthLen(y, m); d > last {
+	if last := credit.DaysInMonth(y, m); d > last {
 		d = last
 	}
 	return civilDay(y, m, d)
 }
 
-func monthLen(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
 
 // removal returns the day the subject left the list, or -1: a share of the rows are removed
 // (fulfilled, repaired) some time between the decision and yesterday.

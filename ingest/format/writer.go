@@ -259,7 +259,7 @@ type jsonlWriter struct {
 func newJSONLWriter(w io.Writer, header []string) (*jsonlWriter, error) {
 	jw := &jsonlWriter{bw: bufio.NewWriterSize(w, 64<<10)}
 	for _, h := range header {
-		jw.keys = append(jw.keys, append(appendJSONString(nil, h), ':'))
+		jw.keys = append(jw.keys, append(credit.AppendJSONString(nil, h), ':'))
 	}
 	return jw, nil
 }
@@ -273,13 +273,13 @@ func (w *jsonlWriter) Write(values []string) error {
 		if i < len(w.keys) {
 			b = append(b, w.keys[i]...)
 		} else {
-			b = append(appendJSONString(b, "_col"+strconv.Itoa(i+1)), ':')
+			b = append(credit.AppendJSONString(b, "_col"+strconv.Itoa(i+1)), ':')
 		}
 		v := ""
 		if i < len(values) {
 			v = values[i]
 		}
-		b = appendJSONString(b, v)
+		b = credit.AppendJSONString(b, v)
 	}
 	b = append(b, '}', '\n')
 	w.line = b
@@ -296,54 +296,4 @@ func (w *jsonlWriter) Close() error {
 	return nil
 }
 
-const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string. Bytes that are not UTF-8 become U+FFFD;
-// U+2028 and U+2029 are escaped so the output is also safe inside JavaScript.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			switch r {
-			case '\u2028':
-				b = append(b, `\u2028`...)
-			case '\u2029':
-				b = append(b, `\u2029`...)
-			default:
-				b = append(b, `\ufffd`...)
-			}
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}

@@ -845,7 +845,6 @@ func ParseDate(s string) (time.Time, bool) {
 	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), true
 }
 
-
 // dateScanner reads a date string rune by rune, folding full-width digits.
 type dateScanner struct {
 	s string

@@ -129,7 +129,6 @@ func addMonths(z day, n int) day {
 	return civilDay(y, m, d)
 }
 
-
 // removal returns the day the subject left the list, or -1: a share of the rows are removed
 // (fulfilled, repaired) some time between the decision and yesterday.
 func (w *writer) removal(share float64) day {

@@ -295,5 +295,3 @@ func (w *jsonlWriter) Close() error {
 	}
 	return nil
 }
-
-

@@ -1,0 +1,188 @@
+// Package postgres is the production store: PostgreSQL through pgx, COPY for bulk loads and a
+// pg_trgm index for partial-name search. It passes the same contract (store/storetest) as the
+// embedded SQLite store, so the services above cannot tell them apart.
+//
+// The SQL stays within what PostgreSQL-wire distributed engines (CockroachDB, YugabyteDB,
+// Citus) also run: plain tables and indexes, no triggers, no functions of our own. The few
+// PostgreSQL-only spots (the migration lock, pg_trgm) are marked where they are.
+//
+// Backups are the operator's: pg_dump, or the server's own base backups and WAL archiving.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/xinyong/xinyong/credit"
+	"github.com/xinyong/xinyong/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the PostgreSQL store.
+type DB struct {
+	pool *pgxpool.Pool
+	reader
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open connects to the database named by dsn (a postgres:// URL or key=value string, as libpq
+// takes) and applies pending migrations. Tables go to the first schema of the connection's
+// search_path, which may be set in the DSN (…&search_path=xinyong,public).
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx leaves the password out of its parse errors.
+		return nil, credit.Errorf(credit.EINVALID, "PostgreSQL 连接串无效 / invalid PostgreSQL DSN: %v", err)
+	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "xinyong"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("连接 PostgreSQL 失败 / cannot connect to PostgreSQL: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("连接 PostgreSQL 失败 / cannot connect to PostgreSQL: %w", err)
+	}
+	db := &DB{pool: pool, reader: reader{q: pool}}
+	if err := db.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the connection pool. It may be called more than once.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// migrateLock is the advisory lock key ("xinyong" in ASCII) that serialises migrations.
+const migrateLock int64 = 0x78696e796f6e67
+
+// migrate applies the embedded migrations not yet recorded in schema_migrations, each in its own
+// transaction. Every transaction first takes a transaction-scoped advisory lock, so processes
+// starting at once apply each migration once and never race on CREATE EXTENSION or CREATE TABLE.
+// The lock is database-wide (every schema waits for it), which is what the one CREATE EXTENSION
+// needs. CockroachDB has no advisory locks: there, run `xinyong migrate` from one process before
+// starting the others.
+func (db *DB) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v, err := strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: bad name", name)
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLock); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)`); err != nil {
+				return err
+			}
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, v).Scan(&n); err != nil || n > 0 {
+				return err
+			}
+			// Without arguments pgx sends the file as one simple query, so it may hold many statements.
+			if _, err := tx.Exec(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())`, v)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Update runs fn in one transaction at the server's default isolation (read committed). That is
+// enough for what the store is used for: one importer writes a (department, item) at a time, the
+// unique keys turn any overlap into ECONFLICT, and counters are added, never read and rewritten.
+func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	ptx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	// Roll back even when ctx is already cancelled, so the connection goes back to the pool clean.
+	rollback := func() { ptx.Rollback(context.WithoutCancel(ctx)) }
+	t := &tx{reader: reader{q: ptx, inTx: true}, tx: ptx, ctx: ctx}
+	defer func() {
+		if p := recover(); p != nil {
+			rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(t); err != nil {
+		rollback()
+		return err
+	}
+	if err := ptx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// querier is what the pool and a transaction share.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// ts is how a time is written: whole seconds, UTC, NULL for the zero time — what the SQLite
+// store keeps as Unix seconds, so both give back the same time.Time.
+func ts(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return time.Unix(t.Unix(), 0).UTC()
+}
+
+// fromTS turns a scanned, possibly NULL, timestamp back into a UTC time.
+func fromTS(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func notFound(zh, en string, err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return credit.Errorf(credit.ENOTFOUND, "未找到%s / %s not found", zh, en)
+	}
+	return err
+}
+
+// isUnique reports whether err is a unique violation (SQLSTATE 23505).
+func isUnique(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}

@@ -1,0 +1,82 @@
+package auth
+
+import "github.com/xinyong/xinyong/credit"
+
+// correcting is the purpose implied when a department reads the rejected rows of its own
+// upload: they may hold personal information (a resident ID in a bad row), so the read is
+// logged, but the department needs no matter to see what it sent itself.
+const correcting = "报送纠错 / correcting the department's own submission"
+
+// DefaultMatrix returns the authorisation matrix of every route web registers (web/routes.go).
+// Each call returns a fresh copy. A route added to web without a rule here is refused at run
+// time (default-deny) and fails TestMatrixCoversEveryRoute.
+//
+//   - The portal and the read API of public data are public (信用门户: 社会公开信息).
+//   - Publishing the catalog and registering code exceptions are the credit office's (admin).
+//   - Batches are the submitting department's: its submitters and its token (records:write to
+//     upload, batches:read to follow up), and the admin; handlers check Principal.ActsFor.
+//   - Rejected rows may carry personal information: an authorised-level read, logged with the
+//     implied purpose of correcting the submission.
+func DefaultMatrix() Matrix {
+	public := func(method, pattern string) Rule {
+		return Rule{Method: method, Pattern: pattern, Public: true, Disclosure: credit.DisclosurePublic}
+	}
+	admin := func(method, pattern string) Rule {
+		return Rule{Method: method, Pattern: pattern, Roles: []Role{RoleAdmin}, Disclosure: credit.DisclosurePublic}
+	}
+	// batch is a route on one department's batches, for its submitters, its token with scope,
+	// and the admin.
+	batch := func(method, pattern string, scope Scope, d credit.Disclosure) Rule {
+		r := Rule{Method: method, Pattern: pattern, Roles: []Role{RoleAdmin, RoleSubmitter}, Scope: scope,
+			Disclosure: d, DeptScoped: true}
+		if d != credit.DisclosurePublic {
+			r.Purpose = correcting
+		}
+		return r
+	}
+	return Matrix{
+		// Public portal (信用门户).
+		public("GET", "/{$}"),
+		public("GET", "/search"),
+		public("GET", "/subjects/{code}"),
+		public("GET", "/static/"),
+		public("GET", "/healthz"),
+		// The fallback answers 404/405 for every path no route matched.
+		public("", "/"),
+
+		// Console sign-in and sign-out are open: the forms carry CSRF tokens, and signing out
+		// must work for a session that has just expired.
+		public("GET", "/console"),
+		public("GET", "/console/login"),
+		public("POST", "/console/login"),
+		public("POST", "/console/logout"),
+		// Console (报送与管理控制台): batches of the user's department (all of them for the admin).
+		batch("GET", "/console/{$}", "", credit.DisclosurePublic),
+		batch("GET", "/console/upload", "", credit.DisclosurePublic),
+		batch("POST", "/console/upload", "", credit.DisclosurePublic),
+		// The batch page lists rejected rows with their messages, which may quote a value.
+		batch("GET", "/console/batches/{id}", "", credit.DisclosureAuthorised),
+		batch("GET", "/console/batches/{id}/rejects", "", credit.DisclosureAuthorised),
+
+		// JSON API, /api/v1: public reads.
+		public("GET", "/api/v1/subjects"),
+		public("GET", "/api/v1/subjects/{code}"),
+		public("GET", "/api/v1/codes/{code}"),
+		public("GET", "/api/v1/stats"),
+		public("GET", "/api/v1/catalog"),
+		public("GET", "/api/v1/catalog/versions"),
+		public("GET", "/api/v1/departments"),
+		public("GET", "/api/v1/code-exceptions"),
+		public("GET", "/api/v1/openapi.json"),
+		// The credit office's own acts.
+		admin("PUT", "/api/v1/catalog"),
+		admin("POST", "/api/v1/code-exceptions"),
+		admin("DELETE", "/api/v1/code-exceptions/{code}"),
+		// Submission (报送) and its follow-up.
+		batch("POST", "/api/v1/batches", ScopeRecordsWrite, credit.DisclosurePublic),
+		batch("GET", "/api/v1/batches", ScopeBatchesRead, credit.DisclosurePublic),
+		batch("GET", "/api/v1/batches/{id}", ScopeBatchesRead, credit.DisclosurePublic),
+		batch("GET", "/api/v1/batches/{id}/rejects", ScopeBatchesRead, credit.DisclosureAuthorised),
+		batch("GET", "/api/v1/batches/{id}/rejects.json", ScopeBatchesRead, credit.DisclosureAuthorised),
+	}
+}

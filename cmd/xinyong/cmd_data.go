@@ -181,7 +181,7 @@ func cmdCode(ctx context.Context, e *env, args []string) error {
 	isExc := func(string) bool { return false }
 	if !*offline {
 		// Exceptions live in the store; without a database yet there are none.
-		if _, err := os.Stat(c.dbPath()); err == nil {
+		if _, err := os.Stat(c.dbPath()); err == nil || c.isPostgres() {
 			st, err := c.openStore(ctx)
 			if err != nil {
 				return err

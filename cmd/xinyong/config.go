@@ -16,6 +16,7 @@ import (
 	"github.com/xinyong/xinyong/app"
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/store"
+	"github.com/xinyong/xinyong/store/postgres"
 	"github.com/xinyong/xinyong/store/sqlite"
 )
 
@@ -40,7 +41,7 @@ func envOr(getenv func(string) string, name, def string) string {
 // flags registers the common flags on fs.
 func (c *config) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.DataDir, "data", envOr(getenv, "XINYONG_DATA", "data"), "数据目录 / data directory (XINYONG_DATA)")
-	fs.StringVar(&c.DB, "db", getenv("XINYONG_DB"), "数据库文件 / SQLite database file, default DATA/xinyong.db (XINYONG_DB)")
+	fs.StringVar(&c.DB, "db", getenv("XINYONG_DB"), "数据库：SQLite 文件路径或 postgres:// 地址 / SQLite file (default DATA/xinyong.db) or postgres:// URL (XINYONG_DB)")
 	c.Key = getenv("XINYONG_KEY")
 	c.AdminToken = getenv("XINYONG_ADMIN_TOKEN")
 }
@@ -52,10 +53,14 @@ func (c *config) dbPath() string {
 	return filepath.Join(c.DataDir, "xinyong.db")
 }
 
-// openStore opens the configured store.
+func (c *config) isPostgres() bool {
+	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}
+
+// openStore opens the configured store: PostgreSQL for a postgres:// URL, else SQLite.
 func (c *config) openStore(ctx context.Context) (store.Store, error) {
-	if strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://") {
-		return nil, credit.Errorf(credit.EINVALID, "PostgreSQL 存储尚未提供 / the PostgreSQL store is not available yet")
+	if c.isPostgres() {
+		return postgres.Open(ctx, c.DB)
 	}
 	return sqlite.Open(ctx, c.dbPath())
 }

@@ -212,14 +212,16 @@ func (w *writer) resolveSubjects(tx store.Tx, c *chunk, newIDs map[string]int64)
 	if err := tx.InsertSubjects(orgs); err != nil {
 		return err
 	}
+	var legacy []store.Alias
 	for i, s := range orgs {
 		newIDs[s.Key] = s.ID
-		if len(orgRows[i].legacy) > 0 {
-			if err := tx.PutAliases(s.ID, orgRows[i].legacy); err != nil {
-				return err
-			}
+		for _, l := range orgRows[i].legacy {
+			legacy = append(legacy, store.Alias{Alias: l, SubjectID: s.ID})
 		}
 		orgRows[i].created = true
+	}
+	if err := tx.PutAliases(legacy); err != nil {
+		return err
 	}
 	for _, r := range c.rows {
 		if r.reject != nil || r.alias != "" {
@@ -305,7 +307,11 @@ func (w *writer) updateRegistry(tx store.Tx, r *row, id func(string) int64, now 
 	if err := tx.UpdateSubject(s); err != nil {
 		return err
 	}
-	return tx.PutAliases(s.ID, r.legacy)
+	aliases := make([]store.Alias, len(r.legacy))
+	for i, l := range r.legacy {
+		aliases[i] = store.Alias{Alias: l, SubjectID: s.ID}
+	}
+	return tx.PutAliases(aliases)
 }
 
 // versions decides, per accepted row, whether it is a new record, a new version of a stored one,

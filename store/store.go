@@ -68,8 +68,8 @@ type Tx interface {
 	InsertSubjects(subs []*credit.Subject) error
 	// UpdateSubject overwrites a subject's registration attributes (by ID).
 	UpdateSubject(s *credit.Subject) error
-	// PutAliases maps legacy codes to a subject (existing mappings are kept).
-	PutAliases(subjectID int64, aliases []string) error
+	// PutAliases maps legacy codes to subjects (existing mappings are kept).
+	PutAliases(aliases []Alias) error
 
 	// Heads returns the current (non-superseded) version of each record key that exists.
 	Heads(keys []RecordKey) (map[RecordKey]Head, error)
@@ -95,6 +95,13 @@ type Tx interface {
 	ResolveRejects(dept, item string, sourceIDs []string, batchID int64) (int64, error)
 	// OpenRejectCount counts unresolved rejects for (dept, item).
 	OpenRejectCount(dept, item string) (int64, error)
+}
+
+// Alias maps a legacy code (15-digit registration number, 9-character organisation code) to the
+// subject it belongs to.
+type Alias struct {
+	Alias     string
+	SubjectID int64
 }
 
 // RecordKey identifies a record across versions: the idempotency key (department, item,

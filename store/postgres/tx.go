@@ -243,9 +243,9 @@ func (t *tx) UpdateSubject(s *credit.Subject) error {
 	return nil
 }
 
-func (t *tx) PutAliases(subjectID int64, aliases []string) error {
+func (t *tx) PutAliases(aliases []store.Alias) error {
 	return t.insertValues("subject_aliases", []string{"alias", "subject_id"}, ` ON CONFLICT (alias) DO NOTHING`, len(aliases),
-		func(i int, a []any) []any { return append(a, aliases[i], subjectID) })
+		func(i int, a []any) []any { return append(a, aliases[i].Alias, aliases[i].SubjectID) })
 }
 
 func (t *tx) Heads(keys []store.RecordKey) (map[store.RecordKey]store.Head, error) {

@@ -125,7 +125,7 @@ func (t *tx) nextID(table string) (int64, error) {
 }
 
 // insertRows inserts rows of ncol values with multi-row VALUES statements.
-func (t *tx) insertRows(prefix string, ncol int, nrows int, row func(i int, args []any) []any) error {
+func (t *tx) insertRows(prefix string, ncol int, nrows int, row func(i int, args []any) []any, suffix ...string) error {
 	per := max(1, min(inChunk, 30000/ncol))
 	one := "(" + placeholders(ncol) + ")"
 	args := make([]any, 0, per*ncol)
@@ -135,7 +135,7 @@ func (t *tx) insertRows(prefix string, ncol int, nrows int, row func(i int, args
 		for i := start; i < start+n; i++ {
 			args = row(i, args)
 		}
-		s, err := t.stmt(prefix + strings.TrimSuffix(strings.Repeat(one+",", n), ","))
+		s, err := t.stmt(prefix + strings.TrimSuffix(strings.Repeat(one+",", n), ",") + strings.Join(suffix, ""))
 		if err != nil {
 			return err
 		}
@@ -258,13 +258,10 @@ func nullStr(s string) any {
 	return s
 }
 
-func (t *tx) PutAliases(subjectID int64, aliases []string) error {
-	for _, a := range aliases {
-		if err := t.exec(`INSERT INTO subject_aliases (alias, subject_id) VALUES (?, ?) ON CONFLICT (alias) DO NOTHING`, a, subjectID); err != nil {
-			return err
-		}
-	}
-	return nil
+func (t *tx) PutAliases(aliases []store.Alias) error {
+	return t.insertRows(`INSERT INTO subject_aliases (alias, subject_id) VALUES `, 2, len(aliases), func(i int, a []any) []any {
+		return append(a, aliases[i].Alias, aliases[i].SubjectID)
+	}, ` ON CONFLICT (alias) DO NOTHING`)
 }
 
 func (t *tx) Heads(keys []store.RecordKey) (map[store.RecordKey]store.Head, error) {

@@ -112,7 +112,14 @@ func testSubjects(t *testing.T, s store.Store) {
 		if err := tx.InsertSubjects([]*credit.Subject{a}); err != nil {
 			return err
 		}
-		return tx.PutAliases(a.ID, a.LegacyCodes)
+		aliases := []store.Alias{}
+		for _, l := range a.LegacyCodes {
+			aliases = append(aliases, store.Alias{Alias: l, SubjectID: a.ID})
+		}
+		if err := tx.PutAliases(aliases); err != nil {
+			return err
+		}
+		return tx.PutAliases(aliases[:1]) // an existing mapping is kept, not an error
 	})
 	if a.ID == 0 || p.ID == 0 || a.ID == p.ID {
 		t.Fatalf("ids not set: %d %d", a.ID, p.ID)

@@ -44,7 +44,20 @@ type Options struct {
 	Dir     string // work directory; the loaded database is kept there and reused by later runs
 	Fresh   bool   // load anew even if Dir holds a database for the same settings
 	Ops     int    // look-ups / searches to time (default 20,000 / 5,000)
-	Log     io.Writer
+	// DB is "" for SQLite in Dir, or a postgres:// URL: the bench then works in a schema of its
+	// own, BenchSchema, which a fresh load drops and creates again.
+	DB  string
+	Log io.Writer
+}
+
+// BenchSchema is the PostgreSQL schema the bench loads into; nothing else is touched.
+const BenchSchema = "xinyong_bench"
+
+func (o *Options) storeName() string {
+	if o.DB != "" {
+		return "postgres"
+	}
+	return "sqlite"
 }
 
 func (o *Options) defaults() {
@@ -78,8 +91,14 @@ type env struct {
 
 var benchKey = []byte("xinyong-bench-key-32-bytes-long!")
 
-func openApp(ctx context.Context, path string, now time.Time) (*app.App, func(), error) {
-	st, err := sqlite.Open(ctx, path)
+func openApp(ctx context.Context, o *Options, now time.Time, fresh bool) (*app.App, func(), error) {
+	var st store.Store
+	var err error
+	if o.DB == "" {
+		st, err = sqlite.Open(ctx, filepath.Join(o.Dir, "bench.db"))
+	} else {
+		st, err = openPostgres(ctx, o.DB, fresh)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -110,10 +129,10 @@ func Ingest(ctx context.Context, o Options) ([]Result, error) {
 func load(ctx context.Context, o Options, timed bool) (*env, []Result, error) {
 	cfg := o.city()
 	dbPath := filepath.Join(o.Dir, "bench.db")
-	marker := filepath.Join(o.Dir, "loaded")
+	marker := filepath.Join(o.Dir, "loaded-"+o.storeName())
 	if !timed && !o.Fresh {
 		if _, err := os.Stat(marker); err == nil {
-			a, closeFn, err := openApp(ctx, dbPath, cfg.Today)
+			a, closeFn, err := openApp(ctx, &o, cfg.Today, false)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -134,7 +153,7 @@ func load(ctx context.Context, o Options, timed bool) (*env, []Result, error) {
 	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
 		return nil, nil, err
 	}
-	a, closeFn, err := openApp(ctx, dbPath, cfg.Today)
+	a, closeFn, err := openApp(ctx, &o, cfg.Today, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -169,6 +188,12 @@ func load(ctx context.Context, o Options, timed bool) (*env, []Result, error) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	size := fileSize(dbPath) + fileSize(dbPath+"-wal")
+	if o.DB != "" {
+		if size, err = postgresSize(ctx, o.DB); err != nil {
+			closeFn()
+			return nil, nil, err
+		}
+	}
 	if err := os.WriteFile(marker, []byte(time.Now().UTC().Format(time.RFC3339)), 0o600); err != nil {
 		closeFn()
 		return nil, nil, err
@@ -176,7 +201,7 @@ func load(ctx context.Context, o Options, timed bool) (*env, []Result, error) {
 	c, _ := a.Store.Counters(ctx)
 	e := &env{app: a, records: c[store.CounterRecords], close: closeFn}
 	r := func(metric string, v float64, unit string) Result {
-		return Result{Bench: "ingest", Metric: metric, Value: round(v), Unit: unit, Records: rows, Store: "sqlite"}
+		return Result{Bench: "ingest", Metric: metric, Value: round(v), Unit: unit, Records: rows, Store: o.storeName()}
 	}
 	return e, []Result{
 		r("records_per_s", float64(rows)/took.Seconds(), "records/s"),
@@ -293,7 +318,7 @@ func Lookup(ctx context.Context, o Options) ([]Result, error) {
 		return nil, err
 	}
 	r := func(metric string, v float64, unit string, n int) Result {
-		return Result{Bench: "lookup", Metric: metric, Value: round(v), Unit: unit, Records: e.records, Store: "sqlite", N: n}
+		return Result{Bench: "lookup", Metric: metric, Value: round(v), Unit: unit, Records: e.records, Store: o.storeName(), N: n}
 	}
 	return []Result{
 		r("p50_ms", ms(p50), "ms", o.Ops), r("p99_ms", ms(p99), "ms", o.Ops), r("max_ms", ms(worst), "ms", o.Ops),
@@ -354,7 +379,7 @@ func Search(ctx context.Context, o Options) ([]Result, error) {
 	c, _ := e.app.Store.Counters(ctx)
 	legal := c[store.CounterSubjectsLegal] + c[store.CounterSubjectsOther]
 	r := func(metric string, v float64, unit string) Result {
-		return Result{Bench: "search", Metric: metric, Value: round(v), Unit: unit, Records: e.records, Store: "sqlite", N: o.Ops}
+		return Result{Bench: "search", Metric: metric, Value: round(v), Unit: unit, Records: e.records, Store: o.storeName(), N: o.Ops}
 	}
 	return []Result{
 		r("p50_ms", ms(p50), "ms"), r("p99_ms", ms(p99), "ms"), r("max_ms", ms(worst), "ms"),

@@ -2,14 +2,26 @@ package bench
 
 import (
 	"context"
+	"os"
 	"testing"
 )
 
 // TestSmall runs every bench on a tiny city: the benches must keep working, whatever they
 // measure.
 func TestSmall(t *testing.T) {
+	small(t, Options{Records: 3000, Dir: t.TempDir(), Ops: 200})
+}
+
+func TestSmallPostgres(t *testing.T) {
+	dsn := os.Getenv("XINYONG_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("XINYONG_TEST_POSTGRES not set: DSN of a PostgreSQL test database")
+	}
+	small(t, Options{Records: 3000, Dir: t.TempDir(), Ops: 200, DB: dsn})
+}
+
+func small(t *testing.T, o Options) {
 	ctx := context.Background()
-	o := Options{Records: 3000, Dir: t.TempDir(), Ops: 200}
 	in, err := Ingest(ctx, o)
 	if err != nil {
 		t.Fatal(err)

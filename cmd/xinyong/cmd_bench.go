@@ -16,6 +16,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.Dir, "dir", "", "工作目录（保留已加载的数据库供后续运行复用）/ work dir; the loaded database is reused")
 	fs.BoolVar(&o.Fresh, "fresh", false, "重新加载 / load anew")
 	fs.IntVar(&o.Ops, "ops", 0, "计时的操作数 / operations to time")
+	fs.StringVar(&o.DB, "db", "", "postgres:// 地址则在 PostgreSQL 上测试（模式 "+bench.BenchSchema+"）/ a postgres:// URL benchmarks PostgreSQL in schema "+bench.BenchSchema)
 	asJSON := fs.Bool("json", false, "每个指标输出一行 JSON / one JSON object per line and metric")
 	quiet := fs.Bool("q", false, "不输出过程 / no progress output")
 	rest, err := parse(fs, e, args)

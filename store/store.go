@@ -50,6 +50,8 @@ type Reader interface {
 	Batches(ctx context.Context, f BatchFilter) ([]*Batch, error)
 	// Rejects calls fn for each rejected row of a batch in row order.
 	Rejects(ctx context.Context, batchID int64, fn func(*Reject) error) error
+
+	Accounts
 }
 
 // Tx is one read-write transaction.
@@ -95,6 +97,8 @@ type Tx interface {
 	ResolveRejects(dept, item string, sourceIDs []string, batchID int64) (int64, error)
 	// OpenRejectCount counts unresolved rejects for (dept, item).
 	OpenRejectCount(dept, item string) (int64, error)
+
+	AccountsTx
 }
 
 // Alias maps a legacy code (15-digit registration number, 9-character organisation code) to the

@@ -30,6 +30,14 @@ func Run(t *testing.T, open Opener) {
 		{"Rollback", testRollback},
 		{"Counters", testCounters},
 		{"Meta", testMeta},
+		{"Departments", testDepartments},
+		{"Users", testUsers},
+		{"Sessions", testSessions},
+		{"LoginFailures", testLoginFailures},
+		{"Tokens", testTokens},
+		{"QueryLog", testQueryLog},
+		{"Audit", testAudit},
+		{"AuditConcurrent", testAuditConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,408 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/xinyong/xinyong/audit"
+	"github.com/xinyong/xinyong/auth"
+	"github.com/xinyong/xinyong/credit"
+	"github.com/xinyong/xinyong/store"
+)
+
+// Accounts (store.Accounts, store.AccountsTx): departments, users, sessions, login failures,
+// API tokens, the query log and the audit trail, in the tables of migration 0003_accounts.sql.
+// Times are kept to the second, as everywhere in this store; audit entries to the microsecond.
+
+func (r reader) Departments(ctx context.Context) ([]store.Department, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT code, name_zh, name_en, level, parent, disabled, created_at FROM departments ORDER BY code`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Department
+	for rows.Next() {
+		var d store.Department
+		var at sql.NullInt64
+		if err := rows.Scan(&d.Code, &d.NameZH, &d.NameEN, &d.Level, &d.Parent, &d.Disabled, &at); err != nil {
+			return nil, err
+		}
+		d.CreatedAt = fromUnix(at)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+const userCols = `id, username, name, dept, roles, password_hash, disabled, created_at, password_changed_at`
+
+func scanUser(sc interface{ Scan(...any) error }) (*store.User, error) {
+	var u store.User
+	var roles string
+	var created, changed sql.NullInt64
+	if err := sc.Scan(&u.ID, &u.Username, &u.Name, &u.Dept, &roles, &u.PasswordHash, &u.Disabled, &created, &changed); err != nil {
+		return nil, err
+	}
+	for _, r := range splitList(roles) {
+		u.Roles = append(u.Roles, auth.Role(r))
+	}
+	u.CreatedAt, u.PasswordChangedAt = fromUnix(created), fromUnix(changed)
+	return &u, nil
+}
+
+func joinRoles(roles []auth.Role) string {
+	l := make([]string, len(roles))
+	for i, r := range roles {
+		l[i] = string(r)
+	}
+	return joinList(l)
+}
+
+func (r reader) UserByName(ctx context.Context, username string) (*store.User, error) {
+	u, err := scanUser(r.q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE username = ?`, strings.ToLower(username)))
+	return u, notFound("用户", "user", err)
+}
+
+func (r reader) UserByID(ctx context.Context, id int64) (*store.User, error) {
+	u, err := scanUser(r.q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	return u, notFound("用户", "user", err)
+}
+
+func (r reader) Users(ctx context.Context, dept string) ([]*store.User, error) {
+	q, args := `SELECT `+userCols+` FROM users`, []any{}
+	if dept != "" {
+		q += ` WHERE dept = ?`
+		args = append(args, dept)
+	}
+	rows, err := r.q.QueryContext(ctx, q+` ORDER BY username`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*store.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func (r reader) SessionByKey(ctx context.Context, key string) (*store.Session, error) {
+	s := store.Session{Key: key}
+	var created, seen sql.NullInt64
+	err := r.q.QueryRowContext(ctx, `SELECT user_id, created_at, last_seen_at, remote_addr, user_agent FROM sessions WHERE key = ?`, key).
+		Scan(&s.UserID, &created, &seen, &s.RemoteAddr, &s.UserAgent)
+	if err != nil {
+		return nil, notFound("会话", "session", err)
+	}
+	s.CreatedAt, s.LastSeenAt = fromUnix(created), fromUnix(seen)
+	return &s, nil
+}
+
+const tokenCols = `id, dept, name, hash, scopes, expires_at, revoked_at, created_by, created_at, last_used_at`
+
+func scanToken(sc interface{ Scan(...any) error }) (*auth.Token, error) {
+	var t auth.Token
+	var scopes string
+	var expires, revoked, created, used sql.NullInt64
+	if err := sc.Scan(&t.ID, &t.Dept, &t.Name, &t.Hash, &scopes, &expires, &revoked, &t.CreatedBy, &created, &used); err != nil {
+		return nil, err
+	}
+	for _, s := range splitList(scopes) {
+		t.Scopes = append(t.Scopes, auth.Scope(s))
+	}
+	t.ExpiresAt, t.RevokedAt, t.CreatedAt, t.LastUsedAt = fromUnix(expires), fromUnix(revoked), fromUnix(created), fromUnix(used)
+	return &t, nil
+}
+
+func joinScopes(scopes []auth.Scope) string {
+	l := make([]string, len(scopes))
+	for i, s := range scopes {
+		l[i] = string(s)
+	}
+	return joinList(l)
+}
+
+func (r reader) TokenByHash(ctx context.Context, hash string) (*auth.Token, error) {
+	t, err := scanToken(r.q.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM api_tokens WHERE hash = ?`, hash))
+	return t, notFound("令牌", "token", err)
+}
+
+func (r reader) Tokens(ctx context.Context, dept string) ([]*auth.Token, error) {
+	q, args := `SELECT `+tokenCols+` FROM api_tokens`, []any{}
+	if dept != "" {
+		q += ` WHERE dept = ?`
+		args = append(args, dept)
+	}
+	rows, err := r.q.QueryContext(ctx, q+` ORDER BY created_at DESC, id DESC`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*auth.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func (r reader) LoginFailures(ctx context.Context, username string, since time.Time) ([]time.Time, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT at FROM login_failures WHERE username = ? AND at >= ? ORDER BY at`,
+		strings.ToLower(username), since.Unix())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var at sql.NullInt64
+		if err := rows.Scan(&at); err != nil {
+			return nil, err
+		}
+		out = append(out, fromUnix(at))
+	}
+	return out, rows.Err()
+}
+
+// QueryLogs compares times at the store's precision: From and To are truncated to the second,
+// as the stored times are.
+func (r reader) QueryLogs(ctx context.Context, f store.QueryLogFilter, fn func(*store.QueryLog) error) error {
+	q := `SELECT id, at, actor, dept, purpose, subject_key, route, returned, remote_addr FROM query_log WHERE id > ?`
+	args := []any{f.AfterID}
+	if f.SubjectKey != "" {
+		q += ` AND subject_key = ?`
+		args = append(args, f.SubjectKey)
+	}
+	if f.Actor != "" {
+		q += ` AND actor = ?`
+		args = append(args, f.Actor)
+	}
+	if !f.From.IsZero() {
+		q += ` AND at >= ?`
+		args = append(args, f.From.Unix())
+	}
+	if !f.To.IsZero() {
+		q += ` AND at < ?`
+		args = append(args, f.To.Unix())
+	}
+	q += ` ORDER BY id`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	rows, err := r.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l store.QueryLog
+		var at sql.NullInt64
+		if err := rows.Scan(&l.ID, &at, &l.Actor, &l.Dept, &l.Purpose, &l.SubjectKey, &l.Route, &l.Returned, &l.RemoteAddr); err != nil {
+			return err
+		}
+		l.At = fromUnix(at)
+		if err := fn(&l); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (r reader) AuditHead(ctx context.Context) (int64, string, error) {
+	var seq int64
+	var hash string
+	err := r.q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, audit.Genesis, nil
+	}
+	return seq, hash, err
+}
+
+func (r reader) AuditEntries(ctx context.Context, from int64, fn func(*audit.Entry) error) error {
+	rows, err := r.q.QueryContext(ctx, `SELECT seq, at, actor, action, object, detail, prev, hash FROM audit_log WHERE seq >= ? ORDER BY seq`, from)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e audit.Entry
+		var at int64
+		var detail string
+		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Action, &e.Object, &detail, &e.Prev, &e.Hash); err != nil {
+			return err
+		}
+		e.At = time.UnixMicro(at).UTC()
+		if detail != "" {
+			e.Detail = json.RawMessage(detail)
+		}
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (t *tx) PutDepartment(d store.Department) error {
+	// An update keeps the department's creation time.
+	return t.exec(`INSERT INTO departments (code, name_zh, name_en, level, parent, disabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en, level = excluded.level,
+		parent = excluded.parent, disabled = excluded.disabled`,
+		d.Code, d.NameZH, d.NameEN, d.Level, d.Parent, d.Disabled, unix(d.CreatedAt))
+}
+
+// InsertUser lower-cases u.Username, as it is stored.
+func (t *tx) InsertUser(u *store.User) error {
+	u.Username = strings.ToLower(u.Username)
+	res, err := t.sq.ExecContext(t.ctx, `INSERT INTO users (username, name, dept, roles, password_hash, disabled, created_at,
+		password_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.Username, u.Name, u.Dept, joinRoles(u.Roles), u.PasswordHash, u.Disabled, unix(u.CreatedAt), unix(u.PasswordChangedAt))
+	if err != nil {
+		if isUnique(err) {
+			return credit.Errorf(credit.ECONFLICT, "用户名 %s 已被使用 / user name %s is taken", u.Username, u.Username)
+		}
+		return err
+	}
+	u.ID, err = res.LastInsertId()
+	return err
+}
+
+func (t *tx) UpdateUser(u *store.User) error {
+	return t.one("用户", "user", `UPDATE users SET name = ?, dept = ?, roles = ?, password_hash = ?, disabled = ?, password_changed_at = ?
+		WHERE id = ?`, u.Name, u.Dept, joinRoles(u.Roles), u.PasswordHash, u.Disabled, unix(u.PasswordChangedAt), u.ID)
+}
+
+// one runs an UPDATE meant to change one row: none is ENOTFOUND.
+func (t *tx) one(zh, en, query string, args ...any) error {
+	res, err := t.sq.ExecContext(t.ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return credit.Errorf(credit.ENOTFOUND, "未找到%s / %s not found", zh, en)
+	}
+	return nil
+}
+
+func (t *tx) InsertSession(s *store.Session) error {
+	err := t.exec(`INSERT INTO sessions (key, user_id, created_at, last_seen_at, remote_addr, user_agent) VALUES (?, ?, ?, ?, ?, ?)`,
+		s.Key, s.UserID, unix(s.CreatedAt), unix(s.LastSeenAt), s.RemoteAddr, s.UserAgent)
+	if isUnique(err) {
+		return credit.Errorf(credit.ECONFLICT, "会话已存在 / session exists")
+	}
+	return err
+}
+
+func (t *tx) TouchSession(key string, at time.Time) error {
+	return t.one("会话", "session", `UPDATE sessions SET last_seen_at = ? WHERE key = ?`, unix(at), key)
+}
+
+// DeleteSession deletes a session; one already gone is no error (signing out twice is fine).
+func (t *tx) DeleteSession(key string) error {
+	return t.exec(`DELETE FROM sessions WHERE key = ?`, key)
+}
+
+func (t *tx) DeleteUserSessions(userID int64) error {
+	return t.exec(`DELETE FROM sessions WHERE user_id = ?`, userID)
+}
+
+func (t *tx) AddLoginFailure(username string, at time.Time, remoteAddr string) error {
+	return t.exec(`INSERT INTO login_failures (username, at, remote_addr) VALUES (?, ?, ?)`, strings.ToLower(username), unix(at), remoteAddr)
+}
+
+func (t *tx) ClearLoginFailures(username string, before time.Time) error {
+	if before.IsZero() {
+		return t.exec(`DELETE FROM login_failures WHERE username = ?`, strings.ToLower(username))
+	}
+	return t.exec(`DELETE FROM login_failures WHERE username = ? AND at < ?`, strings.ToLower(username), before.Unix())
+}
+
+func (t *tx) InsertToken(tk *auth.Token) error {
+	res, err := t.sq.ExecContext(t.ctx, `INSERT INTO api_tokens (dept, name, hash, scopes, expires_at, revoked_at, created_by, created_at,
+		last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tk.Dept, tk.Name, tk.Hash, joinScopes(tk.Scopes), unix(tk.ExpiresAt), unix(tk.RevokedAt), tk.CreatedBy, unix(tk.CreatedAt),
+		unix(tk.LastUsedAt))
+	if err != nil {
+		if isUnique(err) {
+			return credit.Errorf(credit.ECONFLICT, "令牌已存在 / token exists")
+		}
+		return err
+	}
+	tk.ID, err = res.LastInsertId()
+	return err
+}
+
+func (t *tx) UpdateToken(tk *auth.Token) error {
+	return t.one("令牌", "token", `UPDATE api_tokens SET revoked_at = ?, last_used_at = ? WHERE id = ?`,
+		unix(tk.RevokedAt), unix(tk.LastUsedAt), tk.ID)
+}
+
+func (t *tx) AppendQueryLog(q *store.QueryLog) error {
+	res, err := t.sq.ExecContext(t.ctx, `INSERT INTO query_log (at, actor, dept, purpose, subject_key, route, returned, remote_addr)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, unix(q.At), q.Actor, q.Dept, q.Purpose, q.SubjectKey, q.Route, q.Returned, q.RemoteAddr)
+	if err != nil {
+		return err
+	}
+	q.ID, err = res.LastInsertId()
+	return err
+}
+
+// AppendAudit checks e against the head read in this transaction; the single writer
+// connection serialises appends, so nothing can slip in between.
+func (t *tx) AppendAudit(e *audit.Entry) error {
+	if err := checkChained(e); err != nil {
+		return err
+	}
+	seq, hash, err := t.AuditHead(t.ctx)
+	if err != nil {
+		return err
+	}
+	if err := checkNext(e, seq, hash); err != nil {
+		return err
+	}
+	err = t.exec(`INSERT INTO audit_log (seq, at, actor, action, object, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Seq, e.At.UnixMicro(), e.Actor, e.Action, e.Object, string(e.Detail), e.Prev, e.Hash)
+	if isUnique(err) {
+		return auditConflict(e.Seq, seq)
+	}
+	return err
+}
+
+// checkChained refuses an entry that would not verify once stored: invalid, not chained with
+// audit.Chain (time finer than microseconds, hash not matching).
+func checkChained(e *audit.Entry) error {
+	if err := e.Check(); err != nil {
+		return err
+	}
+	if e.At.Nanosecond()%1000 != 0 || e.Hash != e.Compute(e.Prev) {
+		return credit.Errorf(credit.EINVALID, "审计条目未用 audit.Chain 链接 / audit entry %d was not chained with audit.Chain", e.Seq)
+	}
+	return nil
+}
+
+// checkNext makes sure e follows the head (seq, hash).
+func checkNext(e *audit.Entry, seq int64, hash string) error {
+	if e.Seq != seq+1 {
+		return auditConflict(e.Seq, seq)
+	}
+	if e.Prev != hash {
+		return credit.Errorf(credit.ECONFLICT, "审计条目 %d 的前序哈希与第 %d 条不符 / audit entry %d does not follow the hash of entry %d",
+			e.Seq, seq, e.Seq, seq)
+	}
+	return nil
+}
+
+func auditConflict(got, head int64) error {
+	return credit.Errorf(credit.ECONFLICT, "审计条目序号 %d 不是 %d（已有其他条目写入） / audit entry seq %d is not %d (another entry was appended)",
+		got, head+1, got, head+1)
+}

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,6 +28,9 @@ type App struct {
 
 	cat atomic.Pointer[credit.Catalog]
 	ids *ingest.IDCache
+	// pwSem bounds the argon2id verifications running at once: each takes 64 MiB and both
+	// cores for about a quarter of a second (see auth.DefaultArgon2).
+	pwSem chan struct{}
 }
 
 // New loads the current catalog, saving the embedded default as version 1 into an empty store.
@@ -37,7 +41,7 @@ func New(ctx context.Context, st store.Store, sealer *credit.Sealer, now func() 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &App{Store: st, Sealer: sealer, Now: now, Log: log, ids: ingest.NewIDCache(2 << 20)}
+	a := &App{Store: st, Sealer: sealer, Now: now, Log: log, ids: ingest.NewIDCache(2 << 20), pwSem: make(chan struct{}, 2)}
 	if err := checkKey(ctx, st, sealer); err != nil {
 		return nil, err
 	}
@@ -50,12 +54,21 @@ func New(ctx context.Context, st store.Store, sealer *credit.Sealer, now func() 
 		if c.Note == "" {
 			c.Note = "内置默认目录 / embedded default catalog"
 		}
-		err = st.Update(ctx, func(tx store.Tx) error { return tx.SaveCatalog(c) })
+		err = a.update(ctx, func(tx store.Tx) error {
+			if err := tx.SaveCatalog(c); err != nil {
+				return err
+			}
+			return a.audit(ctx, tx, ActorSystem, ActionCatalogPublish, "catalog:v1",
+				map[string]any{"version": 1, "items": len(c.Items), "departments": len(c.Departments), "note": c.Note})
+		})
 	}
 	if err != nil {
 		return nil, err
 	}
 	a.cat.Store(c)
+	if err := a.seedDepartments(ctx); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -78,8 +91,14 @@ func checkKey(ctx context.Context, st store.Store, sealer *credit.Sealer) error 
 // Catalog returns the catalog in force.
 func (a *App) Catalog() *credit.Catalog { return a.cat.Load() }
 
-// PublishCatalog checks c and saves it as the next catalog version, which is then in force.
+// PublishCatalog is PublishCatalogAs by the system.
 func (a *App) PublishCatalog(ctx context.Context, c *credit.Catalog, note string) (*credit.Catalog, error) {
+	return a.PublishCatalogAs(ctx, ActorSystem, c, note)
+}
+
+// PublishCatalogAs checks c and saves it as the next catalog version, which is then in force;
+// actor is recorded in the audit trail.
+func (a *App) PublishCatalogAs(ctx context.Context, actor string, c *credit.Catalog, note string) (*credit.Catalog, error) {
 	if err := c.Check(); err != nil {
 		return nil, err
 	}
@@ -88,13 +107,17 @@ func (a *App) PublishCatalog(ctx context.Context, c *credit.Catalog, note string
 	}
 	// The next version after the newest stored one: another process (the CLI, a second
 	// server) may have published since this one loaded its catalog.
-	err := a.Store.Update(ctx, func(tx store.Tx) error {
+	err := a.update(ctx, func(tx store.Tx) error {
 		cur, err := tx.LatestCatalog(ctx)
 		if err != nil {
 			return err
 		}
 		c.Version, c.PublishedAt = cur.Version+1, a.Now().UTC()
-		return tx.SaveCatalog(c)
+		if err := tx.SaveCatalog(c); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, actor, ActionCatalogPublish, fmt.Sprintf("catalog:v%d", c.Version),
+			map[string]any{"version": c.Version, "items": len(c.Items), "departments": len(c.Departments), "note": c.Note})
 	})
 	if err != nil {
 		return nil, err
@@ -123,7 +146,14 @@ func (a *App) RefreshCatalog(ctx context.Context) error {
 	return nil
 }
 
-// Import imports one file with the newest catalog.
+// Import imports one file with the newest catalog. req.SubmittedBy is the actor the audit
+// trail records ("system" when empty).
+//
+// An import that finishes (done or failed) appends one batch.import entry to the audit trail,
+// not one per record: each record version is itself immutable history (a change is a new
+// version, never an overwrite), and the entry pins the file by its hash and counts. The entry
+// has its own transaction after the importer's, because the importer commits in chunks so a
+// large file can resume; a repeat of a finished file changes nothing and records nothing.
 func (a *App) Import(ctx context.Context, req ingest.Request, progress func(ingest.Progress)) (*ingest.Result, error) {
 	if err := a.RefreshCatalog(ctx); err != nil {
 		return nil, err
@@ -133,8 +163,30 @@ func (a *App) Import(ctx context.Context, req ingest.Request, progress func(inge
 		b := res.Batch
 		a.Log.Info("import", "batch", b.ID, "dept", b.Dept, "item", b.Item, "status", b.Status, "rows", b.Rows,
 			"accepted", b.Accepted, "versions", b.Versions, "unchanged", b.Unchanged, "rejected", b.Rejected, "repeat", res.Repeat)
+		if !res.Repeat && (b.Status == store.BatchDone || b.Status == store.BatchFailed) {
+			if aerr := a.auditImport(context.WithoutCancel(ctx), req.SubmittedBy, res); aerr != nil {
+				err = errors.Join(err, aerr)
+			}
+		}
 	}
 	return res, err
+}
+
+// auditImport records one finished import.
+func (a *App) auditImport(ctx context.Context, actor string, res *ingest.Result) error {
+	b := res.Batch
+	detail := map[string]any{"batch": b.ID, "dept": b.Dept, "item": b.Item, "file_name": b.FileName,
+		"file_hash": b.FileHash, "status": b.Status, "rows": b.Rows, "accepted": b.Accepted, "versions": b.Versions,
+		"unchanged": b.Unchanged, "rejected": b.Rejected}
+	if res.Resumed {
+		detail["resumed_after_row"] = res.ResumedFrom
+	}
+	if b.Error != "" {
+		detail["error"] = b.Error
+	}
+	return a.update(ctx, func(tx store.Tx) error {
+		return a.audit(ctx, tx, actor, ActionBatchImport, fmt.Sprintf("batch:%d", b.ID), detail)
+	})
 }
 
 // WriteRejects writes a batch's rejected rows in the batch's own format and encoding, with the
@@ -205,7 +257,8 @@ func (a *App) exceptions(ctx context.Context) (map[string]bool, error) {
 }
 
 // AddCodeException registers a real unified social credit code that fails its check character
-// (some early pilot codes do). Only codes that are wrong in the check alone are accepted.
+// (some early pilot codes do). Only codes that are wrong in the check alone are accepted. by is
+// the actor the audit trail records.
 func (a *App) AddCodeException(ctx context.Context, code, note, by string) (store.CodeException, error) {
 	c := credit.NormalizeCode(code)
 	if _, err := credit.ValidateUSCC(c); err == nil {
@@ -235,17 +288,27 @@ func (a *App) AddCodeException(ctx context.Context, code, note, by string) (stor
 			Message: "须说明登记理由（如发证机关、文号）/ a note giving the reason is required"}
 	}
 	e := store.CodeException{Code: c, Note: strings.TrimSpace(note), CreatedBy: by, CreatedAt: a.Now().UTC()}
-	err := a.Store.Update(ctx, func(tx store.Tx) error { return tx.PutCodeException(e) })
+	err := a.update(ctx, func(tx store.Tx) error {
+		if err := tx.PutCodeException(e); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, by, ActionCodeExceptionAdd, "code_exception:"+c, map[string]any{"code": c, "note": e.Note})
+	})
 	if err == nil {
 		a.Log.Info("code exception added", "code", c, "by", by)
 	}
 	return e, err
 }
 
-// RemoveCodeException removes a registered exception.
+// RemoveCodeException removes a registered exception; by is the actor the audit trail records.
 func (a *App) RemoveCodeException(ctx context.Context, code, by string) error {
 	c := credit.NormalizeCode(code)
-	err := a.Store.Update(ctx, func(tx store.Tx) error { return tx.DeleteCodeException(c) })
+	err := a.update(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteCodeException(c); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, by, ActionCodeExceptionRemove, "code_exception:"+c, map[string]any{"code": c})
+	})
 	if err == nil {
 		a.Log.Info("code exception removed", "code", c, "by", by)
 	}

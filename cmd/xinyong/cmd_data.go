@@ -13,6 +13,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/xinyong/xinyong/app"
 	"github.com/xinyong/xinyong/catalog"
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/ingest"
@@ -235,7 +236,7 @@ func cmdCodeException(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("code-exception", flag.ContinueOnError)
 	c.flags(fs, e.getenv)
 	note := fs.String("note", "", "登记理由（发证机关、文号等）/ reason (issuing authority, document)")
-	by := fs.String("by", envOr(e.getenv, "USER", "cli"), "操作人 / operator")
+	by := fs.String("by", app.CLIActor(envOr(e.getenv, "USER", "cli")), "操作人 / operator")
 	rest, err := parseAction(fs, e, args)
 	if err != nil {
 		return err
@@ -326,7 +327,7 @@ func cmdCatalog(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		cat, err = a.PublishCatalog(ctx, cat, *note)
+		cat, err = a.PublishCatalogAs(ctx, app.CLIActor(envOr(e.getenv, "USER", "cli")), cat, *note)
 		if err != nil {
 			return err
 		}

@@ -207,7 +207,7 @@ func (s *Server) apiPublishCatalog(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	c, err = s.app.PublishCatalog(r.Context(), c, r.URL.Query().Get("note"))
+	c, err = s.app.PublishCatalogAs(r.Context(), actor(r), c, r.URL.Query().Get("note"))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -270,7 +270,12 @@ func (s *Server) apiBatches(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	bs, err := s.app.Store.Batches(r.Context(), store.BatchFilter{Dept: q.Get("dept"), Item: q.Get("item"), Limit: limit})
+	dept, err := listDept(principal(r), q.Get("dept"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	bs, err := s.app.Store.Batches(r.Context(), store.BatchFilter{Dept: dept, Item: q.Get("item"), Limit: limit})
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -281,13 +286,21 @@ func (s *Server) apiBatches(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"batches": bs})
 }
 
-// batchByPath returns the batch named by the {id} wildcard.
+// batchByPath returns the batch named by the {id} wildcard, if the caller may act for its
+// department (its own, or any for the admin): every batch route loads its batch here.
 func (s *Server) batchByPath(r *http.Request) (*store.Batch, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return nil, credit.Errorf(credit.ENOTFOUND, "没有该批次 / no such batch")
 	}
-	return s.app.Store.Batch(r.Context(), id)
+	b, err := s.app.Store.Batch(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if err := actsFor(principal(r), b.Dept); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 func (s *Server) apiBatch(w http.ResponseWriter, r *http.Request) {
@@ -333,6 +346,10 @@ func (s *Server) serveRejects(w http.ResponseWriter, r *http.Request, fail func(
 		if b.Encoding == string(format.GB18030) {
 			ct = "text/csv; charset=gb18030"
 		}
+	}
+	if err := s.logRead(r, "", fmt.Sprintf("batch:%d rejects file %s, %d rows", b.ID, f, b.Rejected)); err != nil {
+		fail(w, r, err)
+		return
 	}
 	cw := &countWriter{w: w}
 	h := w.Header()
@@ -413,6 +430,10 @@ func (s *Server) apiRejectsJSON(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	if err := s.logRead(r, "", fmt.Sprintf("batch:%d rejects offset %d, %d rows", b.ID, offset, len(rs))); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	list := make([]rejectJSON, len(rs))
 	for i, rj := range rs {
 		list[i] = rejectJSON{Reject: rj, Reason: app.RejectReason(rj)}
@@ -442,7 +463,7 @@ func (s *Server) apiAddCodeException(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	e, err := s.app.AddCodeException(r.Context(), in.Code, in.Note, submittedBy)
+	e, err := s.app.AddCodeException(r.Context(), in.Code, in.Note, actor(r))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -452,7 +473,7 @@ func (s *Server) apiAddCodeException(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiRemoveCodeException(w http.ResponseWriter, r *http.Request) {
-	if err := s.app.RemoveCodeException(r.Context(), r.PathValue("code"), submittedBy); err != nil {
+	if err := s.app.RemoveCodeException(r.Context(), r.PathValue("code"), actor(r)); err != nil {
 		s.apiError(w, r, err)
 		return
 	}

@@ -12,8 +12,10 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
+	"github.com/xinyong/xinyong/auth"
 	"github.com/xinyong/xinyong/catalog"
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/store"
@@ -115,7 +117,7 @@ func TestAPICodes(t *testing.T) {
 }
 
 func TestAPIStatsCatalogDepartments(t *testing.T) {
-	e := newEnv(t, Config{AdminToken: testToken})
+	e := newEnv(t, Config{})
 	st := decode[statsJSON](t, e.get("/api/v1/stats"))
 	if st.Legal+st.Other != 3 || st.Persons != 2 || st.Records != 7 {
 		t.Errorf("stats %+v", st)
@@ -136,7 +138,7 @@ func TestAPIStatsCatalogDepartments(t *testing.T) {
 		return e.do(http.MethodPut, "/api/v1/catalog?note="+url.QueryEscape("测试发布"), body, hdr...)
 	}
 	wantStatus(t, put(bytes.NewReader(w.Body.Bytes())), http.StatusUnauthorized)
-	resp := put(bytes.NewReader(w.Body.Bytes()), auth()...)
+	resp := put(bytes.NewReader(w.Body.Bytes()), e.admin()...)
 	wantStatus(t, resp, http.StatusCreated)
 	cv := decode[store.CatalogVersion](t, resp)
 	if cv.Version != 2 || cv.Note != "测试发布" || cv.Items != len(cat.Items) {
@@ -147,18 +149,20 @@ func TestAPIStatsCatalogDepartments(t *testing.T) {
 		t.Errorf("versions %+v", vs)
 	}
 	// A broken catalog is refused with the reason.
-	resp = put(strings.NewReader(`{"departments": [], "items": [], "bogus": 1}`), auth()...)
+	resp = put(strings.NewReader(`{"departments": [], "items": [], "bogus": 1}`), e.admin()...)
 	wantStatus(t, resp, http.StatusBadRequest)
 	if ae := decode[apiErr](t, resp); ae.Error.Code != credit.EINVALID || !hasChinese(ae.Error.Message) {
 		t.Errorf("bad catalog: %+v", ae)
 	}
 }
 
-func TestAdminAuth(t *testing.T) {
-	e := newEnv(t, Config{AdminToken: testToken})
-	closed := newEnv(t, Config{})
+// Refusals of the API: no credentials 401 (with WWW-Authenticate); a forged, unknown,
+// expired or revoked token 401 with its reason, on every route, public ones too; a token
+// without the route's scope, or on a route no token may use, 403.
+func TestAPIAuth(t *testing.T) {
+	e := newEnv(t, Config{})
 	for _, rt := range e.srv.apiRoutes() {
-		if !rt.Admin {
+		if d := e.srv.matrix.Decide(rt.Method, rt.Path, nil, ""); d.Allow {
 			continue
 		}
 		path := strings.NewReplacer("{id}", "1", "{code}", "X").Replace(rt.Path)
@@ -170,20 +174,182 @@ func TestAdminAuth(t *testing.T) {
 		if w.Header().Get("WWW-Authenticate") == "" {
 			t.Errorf("%s %s: no WWW-Authenticate", rt.Method, rt.Path)
 		}
-		w = e.do(rt.Method, path, nil, "Authorization", "Bearer wrong")
-		wantStatus(t, w, http.StatusForbidden)
-		w = closed.do(rt.Method, path, nil, "Authorization", "Bearer "+testToken)
-		wantStatus(t, w, http.StatusForbidden)
-		contains(t, w.Body.String(), "未配置管理令牌")
 	}
-	wantStatus(t, e.get("/api/v1/batches", auth()...), http.StatusOK)
+
+	good, _ := e.issueToken("scjg", auth.ScopeBatchesRead)
+	short, _, err := e.app.IssueToken(t.Context(), "test", "scjg", "短期令牌", []auth.Scope{auth.ScopeBatchesRead}, testNow.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, rtok := e.issueToken("scjg", auth.ScopeBatchesRead)
+	if _, err := e.app.RevokeToken(t.Context(), "test", rtok.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, e.get("/api/v1/batches", bearer(good)...), http.StatusOK)
+	last := byte('a')
+	if good[len(good)-1] == 'a' {
+		last = 'b'
+	}
+	forged := good[:len(good)-1] + string(last)
+	otherDept := strings.Replace(good, "xy_scjg_", "xy_sw_", 1)
+	for name, c := range map[string]struct {
+		hdr  []string
+		want string
+	}{
+		"forged":          {bearer(forged), "令牌无效"},
+		"another dept's":  {bearer(otherDept), "令牌无效"},
+		"not ours":        {bearer("test-admin-token-0123456789"), "令牌无效"},
+		"basic auth":      {[]string{"Authorization", "Basic YWRtaW46YWRtaW4="}, "令牌无效"},
+		"revoked":         {bearer(revoked), "已被吊销"},
+		"revoked, public": {bearer(revoked), "已被吊销"},
+	} {
+		path := "/api/v1/batches"
+		if strings.HasSuffix(name, "public") {
+			path = "/api/v1/stats"
+		}
+		w := e.get(path, c.hdr...)
+		wantStatus(t, w, http.StatusUnauthorized)
+		if ae := decode[apiErr](t, w); ae.Error.Code != credit.EUNAUTH || !strings.Contains(ae.Error.Message, c.want) {
+			t.Errorf("%s token: %+v", name, ae)
+		}
+	}
+	// Wrong scope, and a route for people only.
+	w := e.do(http.MethodPost, "/api/v1/batches?item=admin_penalty", strings.NewReader("x"), bearer(good)...)
+	wantStatus(t, w, http.StatusForbidden)
+	contains(t, w.Body.String(), "records:write")
+	w = e.do(http.MethodPost, "/api/v1/code-exceptions", strings.NewReader(`{}`), bearer(good)...)
+	wantStatus(t, w, http.StatusForbidden)
+	contains(t, w.Body.String(), "API 令牌不能用于此路径")
+	// An hour and a minute later the short token has expired; the other still works.
+	e.app.Now = func() time.Time { return testNow.Add(61 * time.Minute) }
+	w = e.get("/api/v1/batches", bearer(short)...)
+	wantStatus(t, w, http.StatusUnauthorized)
+	contains(t, w.Body.String(), "已过期")
+	wantStatus(t, e.get("/api/v1/batches", bearer(good)...), http.StatusOK)
+	if !strings.Contains(e.logs.String(), "token refused") || strings.Contains(e.logs.String(), good) {
+		t.Error("refused tokens are not logged, or a token reached the log")
+	}
+}
+
+// A department sees and submits only its own batches; the admin sees every department's.
+func TestDepartmentScoping(t *testing.T) {
+	e := newEnv(t, Config{})
+	e.addUser("sw-user", "sw", auth.RoleSubmitter)
+	e.addUser("scjg-user", "scjg", auth.RoleSubmitter)
+	sw, own := e.sessionHdr(e.signIn("sw-user")), e.sessionHdr(e.signIn("scjg-user"))
+	// Batch 1 is the fixture's registration upload of scjg.
+	for _, path := range []string{"/api/v1/batches/1", "/api/v1/batches/1/rejects", "/api/v1/batches/1/rejects.json", "/console/batches/1", "/console/batches/1/rejects"} {
+		w := e.get(path, sw...)
+		wantStatus(t, w, http.StatusForbidden)
+		contains(t, w.Body.String(), "其他部门")
+		wantStatus(t, e.get(path, own...), http.StatusOK)
+		wantStatus(t, e.get(path, e.admin()...), http.StatusOK)
+	}
+	list := func(hdr []string, q string) []store.Batch {
+		w := e.get("/api/v1/batches"+q, hdr...)
+		wantStatus(t, w, http.StatusOK)
+		return decode[map[string][]store.Batch](t, w)["batches"]
+	}
+	if bs := list(sw, ""); len(bs) != 0 {
+		t.Errorf("sw sees %d batches", len(bs))
+	}
+	if bs := list(own, ""); len(bs) != 2 || bs[0].Dept != "scjg" {
+		t.Errorf("scjg sees %+v", bs)
+	}
+	if bs := list(e.admin(), ""); len(bs) != 3 {
+		t.Errorf("admin sees %d batches", len(bs))
+	}
+	wantStatus(t, e.get("/api/v1/batches?dept=scjg", sw...), http.StatusForbidden)
+	// The console lists the user's own batches only.
+	w := e.get("/console/", sw...)
+	wantStatus(t, w, http.StatusOK)
+	lacks(t, w.Body.String(), `href="/console/batches/1"`)
+
+	// Uploads: to its own department (the default), never another's.
+	file := e.f.penaltyHeader() + e.f.penaltyRow("D-1", e.f.CodeB, e.f.NameB, "威市监罚〔2026〕91号", "2026-05-06")
+	w = e.do(http.MethodPost, "/api/v1/batches?dept=scjg&item=admin_penalty", strings.NewReader(file), sw...)
+	wantStatus(t, w, http.StatusForbidden)
+	tok, _ := e.issueToken("sw", auth.ScopeRecordsWrite)
+	w = e.do(http.MethodPost, "/api/v1/batches?dept=scjg&item=admin_penalty", strings.NewReader(file), bearer(tok)...)
+	wantStatus(t, w, http.StatusForbidden)
+	w = e.do(http.MethodPost, "/api/v1/batches?item=admin_penalty&filename=d.csv", strings.NewReader(file), own...)
+	wantStatus(t, w, http.StatusCreated)
+	if b := decode[batchJSON](t, w); b.Dept != "scjg" || b.SubmittedBy != "user:2" {
+		t.Errorf("batch %+v", b.Batch)
+	}
+	if left, _ := os.ReadDir(e.cfg.UploadDir); len(left) != 0 {
+		t.Errorf("spooled files left: %v", left)
+	}
+}
+
+// Reading rejected rows (which may hold personal information) is entered in the query log
+// with the principal, the purpose (stated, or the route's own) and what was returned.
+func TestRejectsQueryLog(t *testing.T) {
+	e := newEnv(t, Config{})
+	read := func(hdr ...string) []*store.QueryLog {
+		var out []*store.QueryLog
+		if err := e.app.QueryLogs(t.Context(), store.QueryLogFilter{}, func(q *store.QueryLog) error { out = append(out, q); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	wantStatus(t, e.get("/api/v1/batches/1", e.scjg()...), http.StatusOK) // public-level: not logged
+	if n := len(read()); n != 0 {
+		t.Fatalf("%d entries after a batch read", n)
+	}
+	wantStatus(t, e.get("/api/v1/batches/1/rejects.json", e.scjg()...), http.StatusOK)
+	wantStatus(t, e.get("/api/v1/batches/1/rejects?format=csv", append(e.admin(), purposeHeader, "核对报送数据")...), http.StatusOK)
+	wantStatus(t, e.get("/console/batches/1?purpose="+url.QueryEscape("复核"), e.admin()...), http.StatusOK)
+	wantStatus(t, e.get("/api/v1/batches/999/rejects.json", e.scjg()...), http.StatusNotFound) // nothing read
+	qs := read()
+	if len(qs) != 3 {
+		t.Fatalf("query log: %d entries", len(qs))
+	}
+	if q := qs[0]; !strings.HasPrefix(q.Actor, "token:") || q.Dept != "scjg" || !strings.Contains(q.Purpose, "报送纠错") ||
+		q.Route != "GET /api/v1/batches/{id}/rejects.json" || !strings.Contains(q.Returned, "batch:1") || q.RemoteAddr == "" {
+		t.Errorf("token read: %+v", q)
+	}
+	if q := qs[1]; q.Actor != "user:1" || q.Purpose != "核对报送数据" || !strings.Contains(q.Returned, "csv") {
+		t.Errorf("admin read: %+v", q)
+	}
+	if q := qs[2]; q.Purpose != "复核" || q.Route != "GET /console/batches/{id}" {
+		t.Errorf("console read: %+v", q)
+	}
+	if strings.Contains(e.logs.String(), "not entered in the query log") {
+		t.Error("a handler left its read to the fallback")
+	}
+}
+
+// Request bodies are bounded before they are read: 413 for JSON over 1 MiB, announced or not.
+func TestOversizedJSON(t *testing.T) {
+	e := newEnv(t, Config{})
+	big := `{"code": "` + strings.Repeat("A", 2<<20) + `", "note": "x"}`
+	for _, announce := range []bool{true, false} {
+		r := httptest.NewRequest(http.MethodPost, "/api/v1/code-exceptions", io.NopCloser(strings.NewReader(big)))
+		if !announce {
+			r.ContentLength = -1
+		}
+		hdr := e.admin()
+		for i := 0; i < len(hdr); i += 2 {
+			r.Header.Set(hdr[i], hdr[i+1])
+		}
+		w := httptest.NewRecorder()
+		e.h.ServeHTTP(w, r)
+		wantStatus(t, w, http.StatusRequestEntityTooLarge)
+		if ae := decode[apiErr](t, w); ae.Error.Code != credit.ETOOLARGE || !hasChinese(ae.Error.Message) {
+			t.Errorf("announce %v: %+v", announce, ae)
+		}
+	}
+	if list, _ := e.app.Store.CodeExceptions(t.Context()); len(list) != 0 {
+		t.Error("an oversized request changed something")
+	}
 }
 
 func TestCodeExceptions(t *testing.T) {
-	e := newEnv(t, Config{AdminToken: testToken})
+	e := newEnv(t, Config{})
 	bad := e.f.CodeA[:17] + string(otherCheck(e.f.CodeA[17]))
 	body := fmt.Sprintf(`{"code": %q, "note": "厦门早期试点代码，见市监函〔2015〕1号"}`, strings.ToLower(bad))
-	w := e.do(http.MethodPost, "/api/v1/code-exceptions", strings.NewReader(body), append(auth(), "Content-Type", "application/json")...)
+	w := e.do(http.MethodPost, "/api/v1/code-exceptions", strings.NewReader(body), append(e.admin(), "Content-Type", "application/json")...)
 	wantStatus(t, w, http.StatusCreated)
 	if ex := decode[store.CodeException](t, w); ex.Code != bad || ex.CreatedBy == "" {
 		t.Errorf("exception %+v", ex)
@@ -197,32 +363,32 @@ func TestCodeExceptions(t *testing.T) {
 		t.Errorf("exception not honoured: %+v", c)
 	}
 	// A valid code is no exception; a missing note is refused.
-	w = e.do(http.MethodPost, "/api/v1/code-exceptions", strings.NewReader(fmt.Sprintf(`{"code": %q, "note": "x"}`, e.f.CodeA)), auth()...)
+	w = e.do(http.MethodPost, "/api/v1/code-exceptions", strings.NewReader(fmt.Sprintf(`{"code": %q, "note": "x"}`, e.f.CodeA)), e.admin()...)
 	wantStatus(t, w, http.StatusBadRequest)
-	w = e.do(http.MethodPost, "/api/v1/code-exceptions", strings.NewReader(fmt.Sprintf(`{"code": %q}`, bad)), auth()...)
+	w = e.do(http.MethodPost, "/api/v1/code-exceptions", strings.NewReader(fmt.Sprintf(`{"code": %q}`, bad)), e.admin()...)
 	wantStatus(t, w, http.StatusBadRequest)
 	if ae := decode[apiErr](t, w); ae.Error.Field != "note" || ae.Error.Rule != credit.RuleRequired {
 		t.Errorf("missing note: %+v", ae)
 	}
 
-	wantStatus(t, e.do(http.MethodDelete, "/api/v1/code-exceptions/"+bad, nil, auth()...), http.StatusNoContent)
-	wantStatus(t, e.do(http.MethodDelete, "/api/v1/code-exceptions/"+bad, nil, auth()...), http.StatusNotFound)
+	wantStatus(t, e.do(http.MethodDelete, "/api/v1/code-exceptions/"+bad, nil, e.admin()...), http.StatusNoContent)
+	wantStatus(t, e.do(http.MethodDelete, "/api/v1/code-exceptions/"+bad, nil, e.admin()...), http.StatusNotFound)
 }
 
 func TestBadJSON(t *testing.T) {
-	e := newEnv(t, Config{AdminToken: testToken})
+	e := newEnv(t, Config{})
 	for _, body := range []string{`{bad`, ``, `{"code": 1}`, `{"code": "x", "extra": true}`, `{"code":"x","note":"y"} {}`} {
-		w := e.do(http.MethodPost, "/api/v1/code-exceptions", strings.NewReader(body), auth()...)
+		w := e.do(http.MethodPost, "/api/v1/code-exceptions", strings.NewReader(body), e.admin()...)
 		wantStatus(t, w, http.StatusBadRequest)
 		ae := decode[apiErr](t, w)
 		if ae.Error.Code != credit.EINVALID || !hasChinese(ae.Error.Message) {
 			t.Errorf("%q: %+v", body, ae)
 		}
 	}
-	w := e.do(http.MethodPost, "/api/v1/code-exceptions", strings.NewReader(`{"code":"x"}`), append(auth(), "Content-Type", "text/plain")...)
+	w := e.do(http.MethodPost, "/api/v1/code-exceptions", strings.NewReader(`{"code":"x"}`), append(e.admin(), "Content-Type", "text/plain")...)
 	wantStatus(t, w, http.StatusBadRequest)
 	big := `{"code": "` + strings.Repeat("A", 2<<20) + `"}`
-	w = e.do(http.MethodPost, "/api/v1/code-exceptions", strings.NewReader(big), auth()...)
+	w = e.do(http.MethodPost, "/api/v1/code-exceptions", strings.NewReader(big), e.admin()...)
 	wantStatus(t, w, http.StatusRequestEntityTooLarge)
 	if ae := decode[apiErr](t, w); ae.Error.Code != credit.ETOOLARGE {
 		t.Errorf("too large: %+v", ae)
@@ -230,7 +396,7 @@ func TestBadJSON(t *testing.T) {
 }
 
 func TestAPINotFoundAndMethod(t *testing.T) {
-	e := newEnv(t, Config{AdminToken: testToken})
+	e := newEnv(t, Config{})
 	w := e.get("/api/v1/nope")
 	wantStatus(t, w, http.StatusNotFound)
 	if ae := decode[apiErr](t, w); ae.Error.Code != credit.ENOTFOUND {
@@ -238,18 +404,18 @@ func TestAPINotFoundAndMethod(t *testing.T) {
 	}
 	w = e.do(http.MethodDelete, "/api/v1/stats", nil)
 	wantStatus(t, w, http.StatusMethodNotAllowed)
-	wantStatus(t, e.get("/api/v1/batches/999", auth()...), http.StatusNotFound)
-	wantStatus(t, e.get("/api/v1/batches/abc", auth()...), http.StatusNotFound)
+	wantStatus(t, e.get("/api/v1/batches/999", e.scjg()...), http.StatusNotFound)
+	wantStatus(t, e.get("/api/v1/batches/abc", e.scjg()...), http.StatusNotFound)
 }
 
 // uploadRaw posts a file as the request body.
 func (e *env) uploadRaw(dept, item, name, body string) *httptest.ResponseRecorder {
 	q := url.Values{"dept": {dept}, "item": {item}, "filename": {name}}
-	return e.do(http.MethodPost, "/api/v1/batches?"+q.Encode(), strings.NewReader(body), append(auth(), "Content-Type", "text/csv")...)
+	return e.do(http.MethodPost, "/api/v1/batches?"+q.Encode(), strings.NewReader(body), append(e.scjg(), "Content-Type", "text/csv")...)
 }
 
 func TestUploadRejectsFixResubmit(t *testing.T) {
-	e := newEnv(t, Config{AdminToken: testToken})
+	e := newEnv(t, Config{})
 	f := e.f
 	badCode := "91371002MA3C0XXXX"
 	file := f.penaltyHeader() +
@@ -280,7 +446,7 @@ func TestUploadRejectsFixResubmit(t *testing.T) {
 	if after.Records != before.Records+1 {
 		t.Errorf("records %d → %d", before.Records, after.Records)
 	}
-	if bs := decode[map[string][]store.Batch](t, e.get("/api/v1/batches?item=admin_penalty", auth()...)); len(bs["batches"]) != 2 {
+	if bs := decode[map[string][]store.Batch](t, e.get("/api/v1/batches?item=admin_penalty", e.scjg()...)); len(bs["batches"]) != 2 {
 		t.Errorf("batches %+v", bs)
 	}
 
@@ -289,20 +455,20 @@ func TestUploadRejectsFixResubmit(t *testing.T) {
 		Total   int64        `json:"total"`
 		More    bool         `json:"more"`
 		Rejects []rejectJSON `json:"rejects"`
-	}](t, e.get(fmt.Sprintf("/api/v1/batches/%d/rejects.json", b1.ID), auth()...))
+	}](t, e.get(fmt.Sprintf("/api/v1/batches/%d/rejects.json", b1.ID), e.scjg()...))
 	if rj.Total != 1 || len(rj.Rejects) != 1 || rj.Rejects[0].Row != 3 || rj.Rejects[0].Errors[0].Field != "subject_code" ||
 		!strings.Contains(rj.Rejects[0].Reason, "第 3 行") {
 		t.Fatalf("rejects %+v", rj)
 	}
 	for _, fm := range []string{"xlsx", "jsonl"} {
-		w = e.get(fmt.Sprintf("/api/v1/batches/%d/rejects?format=%s", b1.ID, fm), auth()...)
+		w = e.get(fmt.Sprintf("/api/v1/batches/%d/rejects?format=%s", b1.ID, fm), e.scjg()...)
 		wantStatus(t, w, http.StatusOK)
 		if cd := w.Header().Get("Content-Disposition"); !strings.Contains(cd, "rejects."+fm) || w.Body.Len() == 0 {
 			t.Errorf("%s: %q, %d bytes", fm, cd, w.Body.Len())
 		}
 	}
-	wantStatus(t, e.get(fmt.Sprintf("/api/v1/batches/%d/rejects?format=pdf", b1.ID), auth()...), http.StatusBadRequest)
-	w = e.get(fmt.Sprintf("/api/v1/batches/%d/rejects", b1.ID), auth()...) // default: the batch's own CSV
+	wantStatus(t, e.get(fmt.Sprintf("/api/v1/batches/%d/rejects?format=pdf", b1.ID), e.scjg()...), http.StatusBadRequest)
+	w = e.get(fmt.Sprintf("/api/v1/batches/%d/rejects", b1.ID), e.scjg()...) // default: the batch's own CSV
 	wantStatus(t, w, http.StatusOK)
 	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
 		t.Errorf("content type %q", ct)
@@ -332,18 +498,18 @@ func TestUploadRejectsFixResubmit(t *testing.T) {
 	}
 	rj2 := decode[struct {
 		Rejects []rejectJSON `json:"rejects"`
-	}](t, e.get(fmt.Sprintf("/api/v1/batches/%d/rejects.json?offset=0&limit=10", b1.ID), auth()...))
+	}](t, e.get(fmt.Sprintf("/api/v1/batches/%d/rejects.json?offset=0&limit=10", b1.ID), e.scjg()...))
 	if len(rj2.Rejects) != 1 || rj2.Rejects[0].Resolved != b2.ID {
 		t.Errorf("reject not resolved: %+v", rj2.Rejects)
 	}
-	b := decode[store.Batch](t, e.get(fmt.Sprintf("/api/v1/batches/%d", b2.ID), auth()...))
+	b := decode[store.Batch](t, e.get(fmt.Sprintf("/api/v1/batches/%d", b2.ID), e.scjg()...))
 	if b.ID != b2.ID || b.Status != store.BatchDone {
 		t.Errorf("get batch %+v", b)
 	}
 }
 
 func TestUploadMultipartAndErrors(t *testing.T) {
-	e := newEnv(t, Config{AdminToken: testToken})
+	e := newEnv(t, Config{})
 	f := e.f
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -352,7 +518,7 @@ func TestUploadMultipartAndErrors(t *testing.T) {
 	_ = mw.WriteField("dept", "scjg")
 	_ = mw.WriteField("item", "admin_penalty")
 	_ = mw.Close()
-	w := e.do(http.MethodPost, "/api/v1/batches", &buf, append(auth(), "Content-Type", mw.FormDataContentType())...)
+	w := e.do(http.MethodPost, "/api/v1/batches", &buf, append(e.scjg(), "Content-Type", mw.FormDataContentType())...)
 	wantStatus(t, w, http.StatusCreated)
 	if b := decode[batchJSON](t, w); b.FileName != "许可.csv" || b.Accepted != 1 {
 		t.Errorf("multipart batch %+v", b.Batch)
@@ -373,7 +539,7 @@ func TestUploadMultipartAndErrors(t *testing.T) {
 	if ae := decode[apiErr](t, w); ae.Error.Row != 1 || !strings.Contains(ae.Error.Message, "表头") {
 		t.Errorf("bad header: %+v", ae)
 	}
-	w = e.do(http.MethodPost, "/api/v1/batches?dept=scjg&item=admin_penalty&format=pdf", strings.NewReader("x"), auth()...)
+	w = e.do(http.MethodPost, "/api/v1/batches?dept=scjg&item=admin_penalty&format=pdf", strings.NewReader("x"), e.scjg()...)
 	wantStatus(t, w, http.StatusBadRequest)
 	w = e.uploadRaw("scjg", "admin_penalty", "empty.csv", "")
 	wantStatus(t, w, http.StatusBadRequest)
@@ -386,7 +552,7 @@ func TestUploadMultipartAndErrors(t *testing.T) {
 }
 
 func TestUploadTooLarge(t *testing.T) {
-	e := newEnv(t, Config{AdminToken: testToken, MaxUpload: 256})
+	e := newEnv(t, Config{MaxUpload: 256})
 	file := e.f.penaltyHeader() + strings.Repeat(e.f.penaltyRow("BIG", e.f.CodeB, e.f.NameB, "x", "2026-01-01"), 5)
 	w := e.uploadRaw("scjg", "admin_penalty", "big.csv", file)
 	wantStatus(t, w, http.StatusRequestEntityTooLarge)
@@ -403,13 +569,13 @@ func TestUploadTooLarge(t *testing.T) {
 	fw, _ := mw.CreateFormFile("file", "big.csv")
 	_, _ = io.WriteString(fw, file)
 	_ = mw.Close()
-	w = e.do(http.MethodPost, "/api/v1/batches", &buf, append(auth(), "Content-Type", mw.FormDataContentType())...)
+	w = e.do(http.MethodPost, "/api/v1/batches", &buf, append(e.scjg(), "Content-Type", mw.FormDataContentType())...)
 	wantStatus(t, w, http.StatusRequestEntityTooLarge)
 }
 
 // An import that outlasts the wait answers 202 with the batch and where to poll.
 func TestUploadAccepted(t *testing.T) {
-	e := newEnv(t, Config{AdminToken: testToken})
+	e := newEnv(t, Config{})
 	e.srv.importWait = 0
 	w := e.uploadRaw("scjg", "admin_penalty", "slow.csv", e.f.penaltyHeader()+e.f.penaltyRow("S-1", e.f.CodeB, e.f.NameB, "威市监罚〔2026〕50号", "2026-05-10"))
 	if w.Code != http.StatusAccepted && w.Code != http.StatusCreated {
@@ -420,7 +586,7 @@ func TestUploadAccepted(t *testing.T) {
 		t.Errorf("Location %q, batch %+v", w.Header().Get("Location"), b.Batch)
 	}
 	e.srv.Wait()
-	if got := decode[store.Batch](t, e.get(w.Header().Get("Location"), auth()...)); got.Status != store.BatchDone || got.Accepted != 1 {
+	if got := decode[store.Batch](t, e.get(w.Header().Get("Location"), e.scjg()...)); got.Status != store.BatchDone || got.Accepted != 1 {
 		t.Errorf("after wait: %+v", got)
 	}
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/xinyong/xinyong/auth"
 )
 
 // TestBrowser drives headless Chromium through the portal as a visitor would: the home page
@@ -25,7 +27,9 @@ func TestBrowser(t *testing.T) {
 	if chromium == "" {
 		t.Skip("XINYONG_TEST_BROWSER not set: path to a Chromium binary")
 	}
-	e := newEnv(t, Config{AdminToken: testToken})
+	e := newEnv(t, Config{})
+	// The first admin, as `xinyong demo` or `xinyong user add --roles admin` makes it.
+	e.addUser("admin", "fgw", auth.RoleAdmin)
 	ts := httptest.NewServer(e.h)
 	defer ts.Close()
 
@@ -140,9 +144,11 @@ func TestBrowser(t *testing.T) {
 	if err := os.WriteFile(upload, []byte(file), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	do("sign in", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(ts.URL+"/console/login?lang=zh"),
-		chromedp.WaitVisible(chromedp.ID("token")), chromedp.SendKeys(chromedp.ID("token"), testToken+kb.Enter),
+	do("sign in", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(ts.URL+"/console/?lang=zh"),
+		chromedp.WaitVisible(chromedp.ID("username")), chromedp.SendKeys(chromedp.ID("username"), "admin"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword+kb.Enter),
 		chromedp.WaitVisible(chromedp.CSS(`a.button[href="/console/upload"]`)))
+	signedIn := text("#signed-in")
 	shot("console-batches.png")
 	do("upload", chromedp.Navigate(ts.URL+"/console/upload"), chromedp.WaitVisible(chromedp.ID("file")),
 		chromedp.SetValue(chromedp.ID("dept"), "scjg"), chromedp.SetValue(chromedp.ID("item"), "admin_penalty"),
@@ -151,9 +157,22 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("batch-rejected")))
 	rejected, accepted := text("#batch-rejected"), text("#batch-accepted")
 	shot("console-batch.png")
+	do("sign out", chromedp.Click(chromedp.CSS(`form[action="/console/logout"] button`)),
+		chromedp.WaitVisible(chromedp.ID("username")))
+	do("the console is closed again", chromedp.Navigate(ts.URL+"/console/"), chromedp.WaitVisible(chromedp.ID("username")))
+	afterLogout, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	stopConsole()
 	<-consoleDone
+	if !strings.Contains(signedIn, "admin") || !strings.Contains(signedIn, "市发展和改革委员会") || !strings.Contains(signedIn, "信用办管理员") {
+		t.Errorf("console header: %q", signedIn)
+	}
+	if !strings.Contains(afterLogout, "/console/login?next=") {
+		t.Errorf("after logout /console/ went to %q", afterLogout)
+	}
 	if rejected != "1" || accepted != "1" {
 		t.Errorf("console batch: %s accepted, %s rejected", accepted, rejected)
 	}

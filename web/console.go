@@ -1,10 +1,13 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/xinyong/xinyong/auth"
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/store"
 )
@@ -13,32 +16,25 @@ import (
 const consoleRejectRows = 500
 
 // maxFormBody bounds the console's url-encoded forms (the upload form streams separately).
+// guard reads them (for their CSRF token) before the handler.
 const maxFormBody = 64 << 10
-
-// consoleOnly lets signed-in users through; others go to the login form (or get 401 for
-// anything but GET). With no admin token configured the console is closed to everyone.
-func (s *Server) consoleOnly(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		if s.cfg.AdminToken == "" {
-			s.pageError(w, r, errNoAdmin)
-			return
-		}
-		if !s.signedIn(r) {
-			if r.Method == http.MethodGet {
-				http.Redirect(w, r, "/console/login", http.StatusSeeOther)
-				return
-			}
-			s.pageError(w, r, credit.Errorf(credit.EUNAUTH, "请先登录控制台 / sign in to the console first"))
-			return
-		}
-		next(w, r)
-	}
-}
 
 func (s *Server) consoleBase(w http.ResponseWriter, r *http.Request, titleKey string) base {
 	b := s.newBase(w, r, titleKey)
-	b.Console, b.SignedIn, b.CSRF = true, s.signedIn(r), s.csrfToken(w, r)
+	b.Console, b.CSRF = true, s.formToken(w, r)
+	if p := principal(r); p != nil && p.Kind == auth.KindStaff {
+		b.SignedIn, b.User, b.UserDept = true, p.Name, p.Dept
+		for _, role := range p.Roles {
+			b.Roles = append(b.Roles, b.L.Pick(role.NameZH(), role.NameEN()))
+		}
+		if ds, err := s.app.Departments(r.Context()); err == nil {
+			for _, d := range ds {
+				if d.Code == p.Dept {
+					b.UserDept = b.L.Pick(d.NameZH, d.NameEN)
+				}
+			}
+		}
+	}
 	return b
 }
 
@@ -48,58 +44,79 @@ func (s *Server) consoleRedirect(w http.ResponseWriter, r *http.Request) {
 
 type loginPage struct {
 	base
-	Error string
+	Username string
+	Next     string
+	Notice   string
+	Error    string
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, next string) loginPage {
+	p := loginPage{base: s.consoleBase(w, r, "console.login"), Next: safeNext(next)}
+	if r.URL.Query().Get("ended") == "1" {
+		p.Notice = p.L.T("console.ended")
+	}
+	return p
 }
 
 func (s *Server) consoleLoginForm(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	if s.cfg.AdminToken == "" {
-		s.pageError(w, r, errNoAdmin)
+	next := r.URL.Query().Get("next")
+	if p := principal(r); p != nil && p.Kind == auth.KindStaff {
+		http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 		return
 	}
-	if s.signedIn(r) {
-		http.Redirect(w, r, "/console/", http.StatusSeeOther)
-		return
-	}
-	s.render(w, r, http.StatusOK, "login", loginPage{base: s.consoleBase(w, r, "console.login")})
+	s.render(w, r, http.StatusOK, "login", s.loginPage(w, r, next))
 }
 
-// postForm parses a small url-encoded console form and checks its CSRF token.
-func (s *Server) postForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil {
-		return credit.Errorf(credit.EINVALID, "表单无法读取 / the form cannot be read")
-	}
-	return s.checkCSRF(r, r.PostForm.Get(csrfField))
-}
-
+// consoleLogin signs a staff user in (guard has checked the form's CSRF token, bound to the
+// pre-session cookie). The session id comes from App.Login, never from the browser, and the
+// pre-session cookie is dropped: whatever id a browser had before cannot become its session.
+// Failures re-show the form with App.Login's answer: one message for every wrong user name
+// or password, the lock's end when the account is locked.
 func (s *Server) consoleLogin(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	if s.cfg.AdminToken == "" {
-		s.pageError(w, r, errNoAdmin)
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, credit.Errorf(credit.EINVALID, "表单无法读取 / the form cannot be read"))
 		return
 	}
-	if err := s.postForm(w, r); err != nil {
-		s.pageError(w, r, err)
+	username, password := strings.TrimSpace(r.PostForm.Get("username")), r.PostForm.Get("password")
+	refuse := func(err error) {
+		status, body := describeError(err)
+		if status >= 500 {
+			s.pageError(w, r, err)
+			return
+		}
+		p := s.loginPage(w, r, r.PostForm.Get("next"))
+		p.Username, p.Error = username, body.Message
+		s.render(w, r, status, "login", p)
+	}
+	if ok, wait := s.loginByName.allow(strings.ToLower(username), time.Now()); !ok {
+		s.log.Warn("rate limited", "route", r.Pattern, "remote_addr", clientIP(r))
+		retryAfter(w, wait)
+		refuse(tooMany(wait))
 		return
 	}
-	if !s.tokenMatches(r.PostForm.Get("token")) {
-		s.log.Warn("console login refused")
-		p := loginPage{base: s.consoleBase(w, r, "console.login")}
-		p.Error = p.L.T("console.tokenbad")
-		s.render(w, r, http.StatusForbidden, "login", p)
+	sid, u, err := s.app.Login(r.Context(), username, password, clientIP(r), r.UserAgent())
+	if err != nil {
+		s.log.Warn("console login refused", "remote_addr", clientIP(r), "reason", credit.ErrorCode(err))
+		refuse(err)
 		return
 	}
-	s.setSession(w, s.newSession(time.Now()), int(sessionTTL/time.Second))
-	http.Redirect(w, r, "/console/", http.StatusSeeOther)
+	s.log.Info("console login", "user", u.Username, "remote_addr", clientIP(r))
+	s.setCookie(w, r, preCookie, "", -1)
+	s.setCookie(w, r, sessionCookie, sid, int(auth.DefaultSessionPolicy.Absolute/time.Second))
+	http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
 }
 
+// consoleLogout ends the session in the store, not only in the browser.
 func (s *Server) consoleLogout(w http.ResponseWriter, r *http.Request) {
-	if err := s.postForm(w, r); err != nil {
-		s.pageError(w, r, err)
-		return
+	if sid := state(r).sid; sid != "" {
+		if err := s.app.Logout(r.Context(), sid); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 	}
-	s.setSession(w, "", -1)
+	s.setCookie(w, r, sessionCookie, "", -1)
 	http.Redirect(w, r, "/console/login", http.StatusSeeOther)
 }
 
@@ -131,16 +148,22 @@ func (p batchesPage) ItemName(code string) string {
 	return code
 }
 
+// consoleBatches lists batches: the user's department's, every department's for the admin.
 func (s *Server) consoleBatches(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	p := batchesPage{base: s.consoleBase(w, r, "console.batches"), Dept: q.Get("dept"), Item: q.Get("item")}
-	bs, err := s.app.Store.Batches(r.Context(), store.BatchFilter{Dept: p.Dept, Item: p.Item, Limit: 200})
+	dept, err := listDept(principal(r), p.Dept)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	bs, err := s.app.Store.Batches(r.Context(), store.BatchFilter{Dept: dept, Item: p.Item, Limit: 200})
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	cat := s.app.Catalog()
-	p.Batches, p.Departments, p.Items = bs, cat.Departments, cat.Items
+	p.Batches, p.Departments, p.Items = bs, ownDepartments(principal(r), cat.Departments), cat.Items
 	s.render(w, r, http.StatusOK, "batches", p)
 }
 
@@ -155,8 +178,11 @@ type uploadPage struct {
 
 func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request, dept, item string) uploadPage {
 	cat := s.app.Catalog()
-	return uploadPage{base: s.consoleBase(w, r, "console.upload"), Departments: cat.Departments, Items: cat.Items,
-		Dept: dept, Item: item, MaxUpload: byteSize(s.cfg.MaxUpload)}
+	if p := principal(r); dept == "" && !p.Has(auth.RoleAdmin) {
+		dept = p.Dept
+	}
+	return uploadPage{base: s.consoleBase(w, r, "console.upload"), Departments: ownDepartments(principal(r), cat.Departments),
+		Items: cat.Items, Dept: dept, Item: item, MaxUpload: byteSize(s.cfg.MaxUpload)}
 }
 
 func (s *Server) consoleUploadForm(w http.ResponseWriter, r *http.Request) {
@@ -185,20 +211,10 @@ func (s *Server) consoleUpload(w http.ResponseWriter, r *http.Request) {
 		p.Error = body.Message
 		s.render(w, r, status, "upload", p)
 	}
-	// The CSRF cookie must be there before the body is read; the token itself arrives in the
-	// form, ahead of the file.
-	if _, err := r.Cookie(csrfCookie); err != nil {
-		s.pageError(w, r, errBadCSRF)
-		return
-	}
+	// guard has required the CSRF token; receiveUpload checks it before it reads the file.
 	u, err := s.receiveUpload(w, r)
 	if err != nil {
 		formError(nil, err)
-		return
-	}
-	if err := s.checkCSRF(r, u.Fields[csrfField]); err != nil {
-		u.remove()
-		s.pageError(w, r, err)
 		return
 	}
 	run, err := s.startImport(u)
@@ -273,6 +289,10 @@ func (s *Server) consoleBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Shown, p.More = len(rs), more
+	if err := s.logRead(r, "", fmt.Sprintf("batch:%d rejects shown %d of %d", b.ID, len(rs), b.Rejected)); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	for _, rj := range rs {
 		for _, fe := range rj.Errors {
 			p.Rejects = append(p.Rejects, rejectLine{Row: rj.Row, SourceID: rj.SourceID, Field: fieldLabel(p.L, item, fe.Field),
@@ -305,4 +325,30 @@ func fieldLabel(l lang, item *credit.CatalogItem, name string) string {
 
 func (s *Server) consoleRejects(w http.ResponseWriter, r *http.Request) {
 	s.serveRejects(w, r, s.pageError)
+}
+
+// listDept is the department filter of a batch list for p: what was asked for by the admin,
+// p's own department for everyone else (asking for another one is refused).
+func listDept(p *auth.Principal, asked string) (string, error) {
+	if p.Has(auth.RoleAdmin) {
+		return asked, nil
+	}
+	if asked != "" && asked != p.Dept {
+		return "", errOtherDept
+	}
+	return p.Dept, nil
+}
+
+// ownDepartments is the departments p may choose in a form: all for the admin, its own else.
+func ownDepartments(p *auth.Principal, all []credit.Department) []credit.Department {
+	if p.Has(auth.RoleAdmin) {
+		return all
+	}
+	var out []credit.Department
+	for _, d := range all {
+		if d.Code == p.Dept {
+			out = append(out, d)
+		}
+	}
+	return out
 }

@@ -26,6 +26,7 @@ var errorKinds = map[string]errorKind{
 	credit.EFORBIDDEN: {http.StatusForbidden, "无权访问 / forbidden"},
 	credit.EUNAUTH:    {http.StatusUnauthorized, "需要登录或提供访问令牌 / authentication required"},
 	credit.ETOOLARGE:  {http.StatusRequestEntityTooLarge, "请求内容过大 / request too large"},
+	eTooMany:          {http.StatusTooManyRequests, "请求过于频繁，请稍后再试 / too many requests, please try again later"},
 	credit.EINTERNAL:  {http.StatusInternalServerError, "服务器内部错误，请稍后再试 / internal server error, please try again later"},
 }
 
@@ -61,12 +62,7 @@ func describeError(err error) (int, errorBody) {
 
 // Errors the web layer raises itself.
 var (
-	errNotFound = credit.Errorf(credit.ENOTFOUND, "未找到该页面或资源 / no such page or resource")
-	errNoAdmin  = credit.Errorf(credit.EFORBIDDEN,
-		"管理功能未启用：服务器未配置管理令牌 / the admin API and console are disabled: no admin token is configured")
-	errNoToken   = credit.Errorf(credit.EUNAUTH, "缺少访问令牌：请在 Authorization 头中提供 Bearer 令牌 / missing bearer token in the Authorization header")
-	errBadToken  = credit.Errorf(credit.EFORBIDDEN, "访问令牌无效 / the token is not valid")
-	errBadCSRF   = credit.Errorf(credit.EFORBIDDEN, "表单已过期或来源无效，请返回刷新页面后重新提交 / the form has expired or did not come from this site; reload it and submit again")
+	errNotFound  = credit.Errorf(credit.ENOTFOUND, "未找到该页面或资源 / no such page or resource")
 	errUploadRun = credit.Errorf(credit.ECONFLICT, "同一文件正在导入中，请稍后查看该批次 / the same file is being imported; check its batch later")
 )
 

@@ -16,13 +16,12 @@ import (
 	"time"
 
 	"github.com/xinyong/xinyong/app"
+	"github.com/xinyong/xinyong/auth"
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/ingest"
 	"github.com/xinyong/xinyong/store"
 	"github.com/xinyong/xinyong/store/sqlite"
 )
-
-const testToken = "test-admin-token-0123456789"
 
 // testNow is the platform's clock in the tests: every publication window is judged at it.
 var testNow = time.Date(2026, 6, 15, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
@@ -117,6 +116,8 @@ type env struct {
 	f    *fixture
 	logs *lockedBuffer
 	cfg  Config
+
+	adminSID, scjgToken string
 }
 
 type lockedBuffer struct {
@@ -205,7 +206,64 @@ func (e *env) get(target string, hdr ...string) *httptest.ResponseRecorder {
 	return e.do(http.MethodGet, target, nil, hdr...)
 }
 
-func auth() []string { return []string{"Authorization", "Bearer " + testToken} }
+// testPassword passes the password policy; every test user has it.
+const testPassword = "Hq7#vLm2-Tz9pQ"
+
+// addUser creates a staff user in the store, as `xinyong user add` would.
+func (e *env) addUser(username, dept string, roles ...auth.Role) {
+	e.t.Helper()
+	if _, err := e.app.AddUser(context.Background(), "test", username, "测试用户 "+username, dept, roles, testPassword); err != nil {
+		e.t.Fatalf("add user %s: %v", username, err)
+	}
+}
+
+// signIn signs a user in through App.Login and returns its session id.
+func (e *env) signIn(username string) string {
+	e.t.Helper()
+	sid, _, err := e.app.Login(context.Background(), username, testPassword, "192.0.2.1", "test")
+	if err != nil {
+		e.t.Fatalf("sign in %s: %v", username, err)
+	}
+	return sid
+}
+
+// sessionHdr is what a signed-in browser's script sends: the session cookie and, for unsafe
+// methods, the CSRF header.
+func (e *env) sessionHdr(sid string) []string {
+	return []string{"Cookie", sessionCookie + "=" + sid, csrfHeader, auth.CSRFToken(e.srv.csrfKey, sid)}
+}
+
+// admin returns the headers of a signed-in credit-office admin (created on first use).
+func (e *env) admin() []string {
+	e.t.Helper()
+	if e.adminSID == "" {
+		e.addUser("admin", "fgw", auth.RoleAdmin)
+		e.adminSID = e.signIn("admin")
+	}
+	return e.sessionHdr(e.adminSID)
+}
+
+// issueToken issues an API token for dept with scopes, valid for 30 days from testNow.
+func (e *env) issueToken(dept string, scopes ...auth.Scope) (string, *auth.Token) {
+	e.t.Helper()
+	plain, tok, err := e.app.IssueToken(context.Background(), "test", dept, "测试令牌", scopes, testNow.Add(30*24*time.Hour))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return plain, tok
+}
+
+// scjg returns the bearer header of the market-regulation department's submission system
+// (records:write and batches:read), issued on first use.
+func (e *env) scjg() []string {
+	e.t.Helper()
+	if e.scjgToken == "" {
+		e.scjgToken, _ = e.issueToken("scjg", auth.ScopeRecordsWrite, auth.ScopeBatchesRead)
+	}
+	return bearer(e.scjgToken)
+}
+
+func bearer(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
 
 func decode[T any](t testing.TB, w *httptest.ResponseRecorder) T {
 	t.Helper()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xinyong/xinyong/catalog"
 	"github.com/xinyong/xinyong/credit"
 )
 
@@ -43,13 +44,23 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw, ok := w.(*statusWriter)
+		if !ok {
+			sw = &statusWriter{ResponseWriter: w}
+		}
+		done := false
 		defer func() {
+			status := sw.status
+			if !done && status == 0 {
+				status = http.StatusInternalServerError // a panic, answered by recoverPanics
+			}
 			s.log.LogAttrs(r.Context(), slog.LevelInfo, "http", slog.String("method", r.Method),
-				slog.String("path", logPath(r)), slog.Int("status", sw.status),
-				slog.Duration("duration", time.Since(start)), slog.Int64("bytes", sw.bytes))
+				slog.String("path", logPath(r)), slog.Int("status", status),
+				slog.Duration("duration", time.Since(start)), slog.Int64("bytes", sw.bytes),
+				slog.String("actor", principal(r).Actor()))
 		}()
 		next.ServeHTTP(sw, r)
+		done = true
 	})
 }
 
@@ -57,6 +68,9 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 func logPath(r *http.Request) string {
 	if strings.Contains(r.Pattern, "{") {
 		return r.Pattern
+	}
+	if p := state(r).pattern; strings.Contains(p, "{") {
+		return p
 	}
 	return r.URL.Path
 }
@@ -74,9 +88,13 @@ func (s *Server) secureHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// recoverPanics turns a panic into a logged 500; the user never sees a stack trace.
+// recoverPanics turns a panic into a logged 500; the user never sees a stack trace. It is the
+// outermost layer: it gives the request the state the inner layers share and the status
+// writer they answer through.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r, _ = withState(r)
+		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			p := recover()
 			if p == nil {
@@ -87,16 +105,37 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			}
 			s.log.LogAttrs(r.Context(), slog.LevelError, "panic", slog.String("method", r.Method),
 				slog.String("path", logPath(r)), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
-			if sw, ok := w.(*statusWriter); ok && sw.status != 0 {
+			if sw.status != 0 {
 				return // too late for a status; the client gets a cut-off response
 			}
-			err := credit.Errorf(credit.EINTERNAL, "panic: %v", p)
-			if isAPI(r) {
-				s.apiError(w, r, err)
-			} else {
-				s.pageError(w, r, err)
-			}
+			s.fail(sw, r, credit.Errorf(credit.EINTERNAL, "panic: %v", p))
 		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// limitBody bounds every request body by its route (looked up here, before routing, and kept
+// for the rate limits): uploads to MaxUpload and their multipart envelope, the catalog to
+// catalog.MaxSize, everything else to maxJSONBody. A body announced larger is refused at
+// once (413), before any of it is read.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := state(r)
+		_, st.route = s.mux.Handler(r)
+		limit := int64(maxJSONBody)
+		switch st.route {
+		case "POST /console/upload", "POST /api/v1/batches":
+			limit = s.cfg.MaxUpload + 1<<20
+		case "PUT /api/v1/catalog":
+			limit = catalog.MaxSize + 1
+		}
+		if r.ContentLength > limit {
+			s.fail(w, r, credit.Errorf(credit.ETOOLARGE, "请求体超过上限 %s / the request body is larger than %s", byteSize(limit), byteSize(limit)))
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -59,7 +59,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			}
 		}
 	}
-	s := newEnv(t, Config{AdminToken: testToken}).srv
+	s := newEnv(t, Config{}).srv
 	var registered []string
 	for _, rt := range s.apiRoutes() {
 		registered = append(registered, rt.Method+" "+rt.Path)
@@ -79,6 +79,53 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	for _, d := range documented {
 		if !slices.Contains(registered, d) {
 			t.Errorf("openapi.json documents %s, which is not a route", d)
+		}
+	}
+}
+
+// The document says which credentials each route takes, as the matrix decides it: none for
+// public routes, bearerAuth where a department token may call, cookieAuth where staff roles may.
+func TestOpenAPISecurity(t *testing.T) {
+	var doc struct {
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			SecuritySchemes map[string]json.RawMessage `json:"securitySchemes"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPIJSON, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"bearerAuth", "cookieAuth"} {
+		if _, ok := doc.Components.SecuritySchemes[name]; !ok {
+			t.Errorf("security scheme %s missing", name)
+		}
+	}
+	s := newEnv(t, Config{}).srv
+	for _, rt := range s.apiRoutes() {
+		raw := doc.Paths[strings.TrimPrefix(rt.Path, "/api/v1")][strings.ToLower(rt.Method)]
+		var op struct {
+			Security  []map[string][]string      `json:"security"`
+			Responses map[string]json.RawMessage `json:"responses"`
+		}
+		if err := json.Unmarshal(raw, &op); err != nil {
+			t.Fatalf("%s %s: %v", rt.Method, rt.Path, err)
+		}
+		has := func(scheme string) bool {
+			return slices.ContainsFunc(op.Security, func(m map[string][]string) bool { _, ok := m[scheme]; return ok })
+		}
+		rule := s.matrix.Decide(rt.Method, rt.Path, nil, "").Rule
+		if rule == nil {
+			t.Fatalf("%s %s: no rule", rt.Method, rt.Path)
+		}
+		where := rt.Method + " " + rt.Path
+		if rule.Public != (len(op.Security) == 0) {
+			t.Errorf("%s: public %v, security %v", where, rule.Public, op.Security)
+		}
+		if (rule.Scope != "") != has("bearerAuth") || (len(rule.Roles) > 0) != has("cookieAuth") {
+			t.Errorf("%s: scope %q roles %v, security %v", where, rule.Scope, rule.Roles, op.Security)
+		}
+		if !rule.Public && (op.Responses["401"] == nil || op.Responses["403"] == nil) {
+			t.Errorf("%s: 401 and 403 undocumented", where)
 		}
 	}
 }

@@ -101,7 +101,10 @@ type base struct {
 	CSRF      string // console forms
 	Console   bool   // console navigation instead of the portal's
 	SignedIn  bool
-	Refresh   bool // reload every few seconds (a running import)
+	User      string   // the signed-in user's login name
+	UserDept  string   // and its department
+	Roles     []string // and its roles, in the page's language
+	Refresh   bool     // reload every few seconds (a running import)
 }
 
 // newBase prepares the layout data of a request.

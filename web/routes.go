@@ -10,39 +10,56 @@ import (
 
 // route is one API route. The table is machine-readable so a test can hold it against
 // openapi.json: a route added without documenting it, or documented without existing, fails.
+// Who may call it is the matrix's (auth.DefaultMatrix), not the table's.
 type route struct {
 	Method string
 	Path   string // a net/http pattern path; {name} wildcards as in OpenAPI
-	Admin  bool   // requires the admin bearer token
 	h      http.HandlerFunc
+}
+
+// guardedMux registers routes behind the authorisation matrix: every handler given to it is
+// wrapped in Server.guard before the ServeMux sees it, so no route can skip the matrix.
+type guardedMux struct{ s *Server }
+
+// HandleFunc registers h for pattern behind the matrix.
+func (m guardedMux) HandleFunc(pattern string, h http.HandlerFunc) { m.Handle(pattern, h) }
+
+// Handle registers h for pattern behind the matrix.
+func (m guardedMux) Handle(pattern string, h http.Handler) {
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		method, path = "", pattern
+	}
+	m.s.registered = append(m.s.registered, [2]string{method, path})
+	m.s.mux.Handle(pattern, m.s.guard(h))
 }
 
 // apiRoutes is the JSON API, /api/v1.
 func (s *Server) apiRoutes() []route {
 	return []route{
-		{"GET", "/api/v1/subjects", false, s.apiSearch},
-		{"GET", "/api/v1/subjects/{code}", false, s.apiSubject},
-		{"GET", "/api/v1/codes/{code}", false, s.apiCode},
-		{"GET", "/api/v1/stats", false, s.apiStats},
-		{"GET", "/api/v1/catalog", false, s.apiCatalog},
-		{"GET", "/api/v1/catalog/versions", false, s.apiCatalogVersions},
-		{"PUT", "/api/v1/catalog", true, s.apiPublishCatalog},
-		{"GET", "/api/v1/departments", false, s.apiDepartments},
-		{"POST", "/api/v1/batches", true, s.apiUpload},
-		{"GET", "/api/v1/batches", true, s.apiBatches},
-		{"GET", "/api/v1/batches/{id}", true, s.apiBatch},
-		{"GET", "/api/v1/batches/{id}/rejects", true, s.apiRejectsFile},
-		{"GET", "/api/v1/batches/{id}/rejects.json", true, s.apiRejectsJSON},
-		{"GET", "/api/v1/code-exceptions", false, s.apiCodeExceptions},
-		{"POST", "/api/v1/code-exceptions", true, s.apiAddCodeException},
-		{"DELETE", "/api/v1/code-exceptions/{code}", true, s.apiRemoveCodeException},
-		{"GET", "/api/v1/openapi.json", false, s.apiOpenAPI},
+		{"GET", "/api/v1/subjects", s.apiSearch},
+		{"GET", "/api/v1/subjects/{code}", s.apiSubject},
+		{"GET", "/api/v1/codes/{code}", s.apiCode},
+		{"GET", "/api/v1/stats", s.apiStats},
+		{"GET", "/api/v1/catalog", s.apiCatalog},
+		{"GET", "/api/v1/catalog/versions", s.apiCatalogVersions},
+		{"PUT", "/api/v1/catalog", s.apiPublishCatalog},
+		{"GET", "/api/v1/departments", s.apiDepartments},
+		{"POST", "/api/v1/batches", s.apiUpload},
+		{"GET", "/api/v1/batches", s.apiBatches},
+		{"GET", "/api/v1/batches/{id}", s.apiBatch},
+		{"GET", "/api/v1/batches/{id}/rejects", s.apiRejectsFile},
+		{"GET", "/api/v1/batches/{id}/rejects.json", s.apiRejectsJSON},
+		{"GET", "/api/v1/code-exceptions", s.apiCodeExceptions},
+		{"POST", "/api/v1/code-exceptions", s.apiAddCodeException},
+		{"DELETE", "/api/v1/code-exceptions/{code}", s.apiRemoveCodeException},
+		{"GET", "/api/v1/openapi.json", s.apiOpenAPI},
 	}
 }
 
 // routes registers every route of the site: this function is the whole map.
 func (s *Server) routes() {
-	m := s.mux
+	m := guardedMux{s}
 
 	// Public portal (信用门户).
 	m.HandleFunc("GET /{$}", s.home)
@@ -51,24 +68,20 @@ func (s *Server) routes() {
 	m.Handle("GET /static/", s.static())
 	m.HandleFunc("GET /healthz", s.healthz)
 
-	// Console (报送与管理控制台), behind the admin token until accounts arrive.
+	// Console (报送与管理控制台): staff sign in with user name and password.
 	m.HandleFunc("GET /console", s.consoleRedirect)
 	m.HandleFunc("GET /console/login", s.consoleLoginForm)
 	m.HandleFunc("POST /console/login", s.consoleLogin)
 	m.HandleFunc("POST /console/logout", s.consoleLogout)
-	m.HandleFunc("GET /console/{$}", s.consoleOnly(s.consoleBatches))
-	m.HandleFunc("GET /console/upload", s.consoleOnly(s.consoleUploadForm))
-	m.HandleFunc("POST /console/upload", s.consoleOnly(s.consoleUpload))
-	m.HandleFunc("GET /console/batches/{id}", s.consoleOnly(s.consoleBatch))
-	m.HandleFunc("GET /console/batches/{id}/rejects", s.consoleOnly(s.consoleRejects))
+	m.HandleFunc("GET /console/{$}", s.consoleBatches)
+	m.HandleFunc("GET /console/upload", s.consoleUploadForm)
+	m.HandleFunc("POST /console/upload", s.consoleUpload)
+	m.HandleFunc("GET /console/batches/{id}", s.consoleBatch)
+	m.HandleFunc("GET /console/batches/{id}/rejects", s.consoleRejects)
 
 	// JSON API.
 	for _, rt := range s.apiRoutes() {
-		h := rt.h
-		if rt.Admin {
-			h = s.adminOnly(h)
-		}
-		m.HandleFunc(rt.Method+" "+rt.Path, h)
+		m.HandleFunc(rt.Method+" "+rt.Path, rt.h)
 	}
 
 	// Everything else: a 404 (or 405) in the site's own words.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/xinyong/xinyong/app"
+	"github.com/xinyong/xinyong/auth"
 )
 
 // DefaultMaxUpload is the largest file a department may upload when Config.MaxUpload is 0.
@@ -24,17 +25,24 @@ const DefaultMaxUpload int64 = 2 << 30
 
 // Config is what the HTTP layer needs besides the services.
 type Config struct {
-	// AdminToken is the bearer token of the write/admin API and the console's login until
-	// user accounts exist. "" disables both (403 with a clear message).
-	AdminToken string
 	// UploadDir is where uploads are spooled before import (created if missing; default: a
 	// directory under the system temp dir).
 	UploadDir string
 	// MaxUpload is the largest upload in bytes (default DefaultMaxUpload).
 	MaxUpload int64
 	Log       *slog.Logger
-	// SecureCookies sets Secure on every cookie (serve over TLS).
+	// SecureCookies sets Secure on every cookie (serve over TLS, or behind a proxy that
+	// terminates it); cookies of requests that arrive over TLS carry it anyway.
 	SecureCookies bool
+	// CSRFKey keys the anti-forgery tokens of forms (auth.DeriveKey(master, "csrf"), at least
+	// auth.MinKeyLen bytes). Empty: a random key per process, so forms open across a restart
+	// must be reloaded; sessions survive either way (they live in the store).
+	CSRFKey []byte
+	// Matrix is the authorisation matrix; nil means auth.DefaultMatrix().
+	Matrix auth.Matrix
+	// LoginPerMinute and SearchPerMinute are the rate limits of sign-in (per address and per
+	// user name) and of public search (per address); 0 means the defaults.
+	LoginPerMinute, SearchPerMinute int
 	// Context, when set, is the parent of background imports: cancelling it (shutdown) stops
 	// them at their next chunk; they resume when the same file is submitted again.
 	Context context.Context
@@ -48,9 +56,15 @@ type Server struct {
 	mux   *http.ServeMux
 	h     http.Handler
 	pages map[string]*template.Template
-	// secret keys the console's session and CSRF HMACs. It is made afresh at start, so a
-	// restart signs everybody out of the console, which is acceptable for a token login.
-	secret []byte
+
+	matrix  auth.Matrix
+	csrfKey []byte
+	// registered lists every route routes() registered ({method, pattern}), for the matrix.
+	registered [][2]string
+	// onDecision, when set (tests), sees every decision of the matrix.
+	onDecision func(*http.Request, auth.Decision)
+
+	loginByIP, loginByName, searchByIP *limiter
 
 	// Imports started by uploads run on after their request has been answered.
 	importsWG sync.WaitGroup
@@ -74,11 +88,34 @@ func NewServer(a *app.App, cfg Config) http.Handler {
 	if s.bg == nil {
 		s.bg = context.Background()
 	}
-	s.secret = make([]byte, 32)
-	_, _ = rand.Read(s.secret) // crypto/rand.Read never fails (Go ≥ 1.24)
+	s.matrix = cfg.Matrix
+	if s.matrix == nil {
+		s.matrix = auth.DefaultMatrix()
+	}
+	s.csrfKey = cfg.CSRFKey
+	if len(s.csrfKey) < auth.MinKeyLen {
+		s.csrfKey = make([]byte, 32)
+		_, _ = rand.Read(s.csrfKey) // crypto/rand.Read never fails (Go ≥ 1.24)
+	}
+	login, search := cfg.LoginPerMinute, cfg.SearchPerMinute
+	if login <= 0 {
+		login = DefaultLoginPerMinute
+	}
+	if search <= 0 {
+		search = DefaultSearchPerMinute
+	}
+	s.loginByIP, s.loginByName, s.searchByIP = newLimiter(login), newLimiter(login), newLimiter(search)
 	s.pages = parsePages()
 	s.routes()
-	s.h = s.accessLog(s.secureHeaders(s.recoverPanics(s.mux)))
+	// The matrix is default-deny: a route without a rule is refused at run time. Say so at
+	// start too (TestMatrixWalk fails on it).
+	if err := s.matrix.Check(); err != nil {
+		s.log.Error("authorisation matrix", "err", err)
+	}
+	for _, rt := range s.matrix.Missing(s.registered) {
+		s.log.Error("route without an access rule: refused to everyone", "method", rt[0], "pattern", rt[1])
+	}
+	s.h = s.recoverPanics(s.accessLog(s.secureHeaders(s.limitBody(s.rateLimit(s.authenticate(s.mux))))))
 	return s
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/xinyong/xinyong/auth"
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/ingest"
 	"github.com/xinyong/xinyong/ingest/format"
@@ -34,7 +35,8 @@ type upload struct {
 	FileName   string // as the client named it: metadata and format detection only, never a path
 	Format     format.Format
 	Encoding   format.Encoding
-	Fields     map[string]string // other small form fields (the console's CSRF token)
+	Fields     map[string]string // other small form fields
+	by         *auth.Principal   // who uploads: it must act for Dept
 	path       string            // the spooled file, named by us
 	hash       string            // SHA-256, hex
 	size       int64
@@ -50,10 +52,17 @@ func (u *upload) remove() {
 // receiveUpload reads an upload: either the raw file as the body with dept, item and filename
 // in the query, or multipart/form-data with a "file" part and dept, item (and other) fields.
 // The body is limited to MaxUpload (plus room for the multipart envelope); more is ETOOLARGE.
+// The department defaults to the uploader's own, and must be its own unless it is the admin.
+// A browser's multipart form must bring its CSRF token ahead of the file (guard left it here).
 func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (*upload, error) {
 	q := r.URL.Query()
+	p := principal(r)
 	u := &upload{Dept: q.Get("dept"), Item: q.Get("item"), FileName: cleanFileName(q.Get("filename")),
-		Format: format.Format(q.Get("format")), Encoding: format.Encoding(q.Get("encoding")), Fields: map[string]string{}}
+		Format: format.Format(q.Get("format")), Encoding: format.Encoding(q.Get("encoding")), Fields: map[string]string{}, by: p}
+	if u.Dept == "" && !p.Has(auth.RoleAdmin) {
+		u.Dept = p.Dept
+	}
+	csrfPending := state(r).csrfPending
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+1<<20)
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
@@ -83,6 +92,9 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (*upload,
 		}
 		name := part.FormName()
 		if name == "file" {
+			if csrfPending && !state(r).csrfOK {
+				return fail(auth.ErrCSRF)
+			}
 			if u.path != "" {
 				return fail(credit.Errorf(credit.EINVALID, "一次只能上传一个文件 / upload one file at a time"))
 			}
@@ -112,6 +124,12 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (*upload,
 			return fail(credit.Errorf(credit.EINVALID, "表单字段过多 / too many form fields"))
 		}
 		switch name {
+		case csrfField:
+			if csrfPending {
+				if err := s.checkFormCSRF(r, v); err != nil {
+					return fail(err)
+				}
+			}
 		case "dept":
 			u.Dept = v
 		case "item":
@@ -128,6 +146,9 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (*upload,
 			u.Fields[name] = v
 		}
 	}
+	if csrfPending && !state(r).csrfOK {
+		return fail(auth.ErrCSRF)
+	}
 	if u.path == "" {
 		return nil, &credit.Error{Code: credit.EINVALID, Field: "file", Rule: credit.RuleRequired,
 			Message: "请选择要上传的文件 / no file was uploaded (multipart field \"file\")"}
@@ -142,10 +163,13 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (*upload,
 }
 
 // precheck refuses an upload whose department or item is already known to be wrong before its
-// body is read, so a typo does not cost a 2 GiB transfer. The importer checks again.
+// body is read, so a typo does not cost a 2 GiB transfer (the importer checks again), and an
+// upload for a department the uploader may not act for.
 func (s *Server) precheck(u *upload) error {
-	_, err := s.app.Catalog().CheckSubmission(u.Dept, u.Item)
-	return err
+	if _, err := s.app.Catalog().CheckSubmission(u.Dept, u.Item); err != nil {
+		return err
+	}
+	return actsFor(u.by, u.Dept)
 }
 
 func (s *Server) checkUploadOptions(u *upload) error {
@@ -284,7 +308,7 @@ func (s *Server) startImport(u *upload) (*importRun, error) {
 		name = "upload"
 	}
 	req := ingest.Request{Dept: u.Dept, Item: u.Item, Path: u.path, FileName: name, Format: u.Format,
-		Encoding: u.Encoding, SubmittedBy: submittedBy,
+		Encoding: u.Encoding, SubmittedBy: u.by.Actor(),
 		OnStart: func(b *store.Batch) {
 			cp := *b // the importer goes on changing b: hand over a copy
 			run.started <- &cp

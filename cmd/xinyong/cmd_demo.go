@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/xinyong/xinyong/app"
+	"github.com/xinyong/xinyong/auth"
 	"github.com/xinyong/xinyong/demo"
 	"github.com/xinyong/xinyong/ingest"
 )
@@ -65,9 +68,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer done()
-	if c.AdminToken == "" {
-		c.AdminToken = randomToken()
-		fmt.Fprintf(e.stdout, "演示管理令牌 / demo admin token: %s  (控制台 console: /console/)\n", c.AdminToken)
+	if err := demoUsers(ctx, e, a); err != nil {
+		return err
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -129,4 +131,56 @@ func loadDemo(ctx context.Context, e *env, a *app.App, c *config, seed int64, sc
 // today is the current date at midnight UTC: the demo city's "now".
 func today() time.Time {
 	return time.Now().UTC().Truncate(24 * time.Hour)
+}
+
+// demoUsers creates, in a demo database that has none, the credit office's admin ("admin", in
+// fgw, the department that hosts the credit office) and a submitter of the market-regulation
+// department ("scjg"), each with a random password printed once: the demo too has no default
+// password. Later runs leave them as they are.
+func demoUsers(ctx context.Context, e *env, a *app.App) error {
+	users, err := a.Users(ctx, "")
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		fmt.Fprintln(e.stdout, "演示账户已存在，密码见首次运行时的输出（可用 xinyong user reset-password 重置）/ "+
+			"the demo users exist: their passwords were printed on the first run (xinyong user reset-password resets one)")
+		return nil
+	}
+	accounts := []struct {
+		username, name, dept string
+		role                 auth.Role
+	}{
+		{"admin", "演示管理员", "fgw", auth.RoleAdmin},
+		{"scjg", "市场监管局报送员", "scjg", auth.RoleSubmitter},
+	}
+	fmt.Fprintln(e.stdout, "演示账户（密码只显示这一次）/ demo accounts (the passwords are shown this once):")
+	for _, acc := range accounts {
+		pw, err := randomPassword(acc.username)
+		if err != nil {
+			return err
+		}
+		if _, err := a.AddUser(ctx, cliActor(e), acc.username, acc.name, acc.dept, []auth.Role{acc.role}, pw); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "  %-6s %s  %s（%s）/ %s\n", acc.username, pw, acc.role.NameZH(), acc.dept, acc.role.NameEN())
+	}
+	fmt.Fprintln(e.stdout, "  控制台 / console: /console/")
+	return nil
+}
+
+// randomPassword returns 144 random bits in base64url (24 characters) that pass the password
+// policy for username.
+func randomPassword(username string) (string, error) {
+	for range 20 {
+		b := make([]byte, 18)
+		if _, err := rand.Read(b); err != nil {
+			return "", err
+		}
+		pw := base64.RawURLEncoding.EncodeToString(b)
+		if auth.CheckPasswordPolicy(pw, username) == nil {
+			return pw, nil
+		}
+	}
+	return "", errors.New("无法生成符合策略的密码 / cannot make a password that passes the policy")
 }

@@ -2,17 +2,17 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/xinyong/xinyong/app"
+	"github.com/xinyong/xinyong/auth"
 	"github.com/xinyong/xinyong/web"
 )
 
@@ -40,10 +40,27 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer done()
-	if c.AdminToken == "" {
-		fmt.Fprintln(e.stderr, "未设置 XINYONG_ADMIN_TOKEN：管理接口和报送控制台已关闭 / XINYONG_ADMIN_TOKEN not set: admin API and console are disabled")
+	if err := warnNoAdmin(ctx, e, a); err != nil {
+		return err
 	}
 	return serve(ctx, e, a, &c, &sf, nil)
+}
+
+// warnNoAdmin tells the operator how to create the first admin when there is none: the
+// platform has no default account or password, so the console is closed to everyone until then.
+func warnNoAdmin(ctx context.Context, e *env, a *app.App) error {
+	users, err := a.Users(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if !u.Disabled && slices.Contains(u.Roles, auth.RoleAdmin) {
+			return nil
+		}
+	}
+	fmt.Fprintln(e.stderr, "尚无可用的管理员账户，控制台无人可登录。请先创建 / no admin user exists, so nobody can sign in to the console. Create one first:\n"+
+		"  xinyong user add --username admin --name 姓名 --dept fgw --roles admin --password-stdin")
+	return nil
 }
 
 // serve runs the HTTP server until ctx ends. ready, when set, is called with the URL once the
@@ -52,8 +69,13 @@ func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, r
 	if (sf.cert == "") != (sf.key == "") {
 		return errors.New("--tls-cert 与 --tls-key 须同时给出 / --tls-cert and --tls-key go together")
 	}
-	h := web.NewServer(a, web.Config{AdminToken: c.AdminToken, UploadDir: filepath.Join(c.DataDir, "uploads"), Log: a.Log,
-		SecureCookies: sf.cert != "", Context: ctx})
+	master, err := c.masterKey(e.stderr)
+	if err != nil {
+		return err
+	}
+	// Forms stay valid across a restart and across servers that share the master key.
+	h := web.NewServer(a, web.Config{UploadDir: filepath.Join(c.DataDir, "uploads"), Log: a.Log,
+		SecureCookies: sf.cert != "", Context: ctx, CSRFKey: auth.DeriveKey(master, "csrf")})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: nil}
 	ln, err := net.Listen("tcp", sf.addr)
 	if err != nil {
@@ -92,13 +114,4 @@ func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, r
 	}
 	fmt.Fprintln(e.stdout, "已停止 / stopped")
 	return nil
-}
-
-// randomToken returns a random admin token for the demo.
-func randomToken() string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b)
 }

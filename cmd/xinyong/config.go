@@ -23,12 +23,11 @@ import (
 // config is the whole configuration, from flags with environment variables as defaults.
 // Zero configuration runs the embedded store under ./data.
 type config struct {
-	DataDir    string // XINYONG_DATA
-	DB         string // XINYONG_DB: SQLite file path; default DataDir/xinyong.db
-	Addr       string // XINYONG_ADDR
-	Key        string // XINYONG_KEY: base64 of 32 bytes; default: DataDir/xinyong.key, created on first use
-	AdminToken string // XINYONG_ADMIN_TOKEN
-	LogJSON    bool
+	DataDir string // XINYONG_DATA
+	DB      string // XINYONG_DB: SQLite file path; default DataDir/xinyong.db
+	Addr    string // XINYONG_ADDR
+	Key     string // XINYONG_KEY: base64 of 32 bytes; default: DataDir/xinyong.key, created on first use
+	LogJSON bool
 }
 
 func envOr(getenv func(string) string, name, def string) string {
@@ -43,7 +42,6 @@ func (c *config) flags(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.DataDir, "data", envOr(getenv, "XINYONG_DATA", "data"), "数据目录 / data directory (XINYONG_DATA)")
 	fs.StringVar(&c.DB, "db", getenv("XINYONG_DB"), "数据库：SQLite 文件路径或 postgres:// 地址 / SQLite file (default DATA/xinyong.db) or postgres:// URL (XINYONG_DB)")
 	c.Key = getenv("XINYONG_KEY")
-	c.AdminToken = getenv("XINYONG_ADMIN_TOKEN")
 }
 
 func (c *config) dbPath() string {

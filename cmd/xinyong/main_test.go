@@ -6,13 +6,17 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	neturl "net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/xinyong/xinyong/auth"
 	"github.com/xinyong/xinyong/credit"
 )
 
@@ -137,6 +141,32 @@ func TestDemoServes(t *testing.T) {
 	if url == "" || !strings.Contains(out.String(), "demo city ready") {
 		t.Fatalf("demo did not start: %s", out.String())
 	}
+	// The demo's admin, printed once, signs in through the real login form.
+	m := regexp.MustCompile(`(?m)^  admin +(\S+) `).FindStringSubmatch(out.String())
+	if m == nil || !strings.Contains(out.String(), "scjg") || strings.Contains(out.String(), "ADMIN_TOKEN") {
+		t.Fatalf("demo accounts not printed: %s", out.String())
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	resp, err := client.Get(url + "console/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	tok := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindSubmatch(page)
+	if tok == nil {
+		t.Fatalf("no login form: %s", page)
+	}
+	resp, err = client.PostForm(url+"console/login", neturl.Values{"csrf_token": {string(tok[1])}, "username": {"admin"}, "password": {m[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/console/" || !strings.Contains(string(page), "signed-in-user\">admin<") {
+		t.Fatalf("demo admin login: %d %s", resp.StatusCode, resp.Request.URL)
+	}
 	for _, path := range []string{"healthz", "", "api/v1/stats"} {
 		resp, err := http.Get(url + path)
 		if err != nil {
@@ -157,6 +187,35 @@ func TestDemoServes(t *testing.T) {
 	run(context.Background(), []string{"demo", "--scale", "0.002", "--no-serve"}, getenv, strings.NewReader(""), &out2, io.Discard)
 	if !strings.Contains(out2.String(), "already loaded") {
 		t.Fatalf("second demo run reloaded: %s", out2.String())
+	}
+	if !strings.Contains(out2.String(), "the demo users exist") || strings.Contains(out2.String(), m[1]) {
+		t.Fatalf("second demo run: %s", out2.String())
+	}
+}
+
+// serve has no default account: it tells the operator how to create the first admin.
+func TestServeWarnsWithoutAdmin(t *testing.T) {
+	data := t.TempDir()
+	var errb syncBuffer
+	e := &env{getenv: func(k string) string { return map[string]string{"XINYONG_DATA": data}[k] }, stdout: io.Discard, stderr: &errb}
+	c := config{DataDir: data}
+	a, done, err := c.openApp(context.Background(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	if err := warnNoAdmin(context.Background(), e, a); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errb.String(), "xinyong user add") || !strings.Contains(errb.String(), "--roles admin") {
+		t.Fatalf("no warning: %q", errb.String())
+	}
+	if _, err := a.AddUser(context.Background(), "test", "root.admin", "管理员", "fgw", []auth.Role{auth.RoleAdmin}, "Hq7#vLm2-Tz9pQ"); err != nil {
+		t.Fatal(err)
+	}
+	errb = syncBuffer{}
+	if err := warnNoAdmin(context.Background(), e, a); err != nil || errb.String() != "" {
+		t.Fatalf("warned with an admin: %v %q", err, errb.String())
 	}
 }
 

@@ -124,8 +124,8 @@ func ParsePHC(s string) (*PHC, error) {
 	case m < 8*p || m > maxArgon2Memory:
 		return nil, errPHC("m out of range")
 	}
-	// The bounds above make these conversions exact.
-	h := &PHC{Params: Argon2Params{Memory: uint32(m), Time: uint32(t), Threads: uint8(p)}} // #nosec G115
+	// #nosec G115 -- the bounds checked above make these conversions exact
+	h := &PHC{Params: Argon2Params{Memory: uint32(m), Time: uint32(t), Threads: uint8(p)}}
 	var err error
 	if !isB64(parts[4]) || !isB64(parts[5]) { // the decoder would skip \r and \n
 		return nil, errPHC("salt and hash must be unpadded standard base64")
@@ -136,8 +136,8 @@ func ParsePHC(s string) (*PHC, error) {
 	if h.Key, err = b64.DecodeString(parts[5]); err != nil || len(h.Key) < minKeyLen || len(h.Key) > maxKeyLen {
 		return nil, errPHC("bad hash")
 	}
-	// Both lengths were just bounded by maxSaltLen and maxKeyLen.
-	h.Params.SaltLen, h.Params.KeyLen = uint32(len(h.Salt)), uint32(len(h.Key)) // #nosec G115
+	// #nosec G115 -- both lengths were just bounded by maxSaltLen and maxKeyLen
+	h.Params.SaltLen, h.Params.KeyLen = uint32(len(h.Salt)), uint32(len(h.Key))
 	return h, nil
 }
 

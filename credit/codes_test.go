@@ -440,7 +440,7 @@ func TestValidatorsDoNotAllocate(t *testing.T) {
 		"ValidateOrgCode":    func() { _, _ = ValidateOrgCode("D2143569X") },
 		"ValidateRegNo":      func() { _, _ = ValidateRegNo("110108000000016") },
 		"RegionKnown":        func() { RegionKnown("371002", 1950) },
-		"USCCKind":           func() { USCCKind(knownUSCC) },
+		"USCCKind":           func() { _ = USCCKind(knownUSCC) },
 	} {
 		if n := testing.AllocsPerRun(100, f); n != 0 {
 			t.Errorf("%s allocates %.1f times per call, want 0", name, n)

@@ -31,8 +31,8 @@ func TestSealerRoundTrip(t *testing.T) {
 	if k1, k2 := s.PersonKey("X"), other.PersonKey("X"); k1 == k2 || !strings.HasPrefix(k1, PersonKeyPrefix) {
 		t.Fatalf("person keys %q %q", k1, k2)
 	}
-	if s.PersonKey("A") != s.PersonKey("A") {
-		t.Fatal("person key not stable")
+	if k1, k2 := s.PersonKey("A"), s.PersonKey("A"); k1 != k2 {
+		t.Fatalf("person key not stable: %q, then %q", k1, k2)
 	}
 	if _, err := NewSealer([]byte("short")); err == nil {
 		t.Fatal("short key accepted")

@@ -941,9 +941,9 @@ func FormatDate(t time.Time) string {
 	var b [10]byte
 	b[0], b[1], b[2], b[3] = byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10)
 	b[4] = '-'
-	b[5], b[6] = byte('0'+int(m)/10), byte('0'+int(m)%10)
+	b[5], b[6] = byte('0'+int(m)/10), byte('0'+int(m)%10) // #nosec G115 -- time.Date gives a month of 1–12
 	b[7] = '-'
-	b[8], b[9] = byte('0'+d/10), byte('0'+d%10)
+	b[8], b[9] = byte('0'+d/10), byte('0'+d%10) // #nosec G115 -- and a day of 1–31
 	return string(b[:])
 }
 

@@ -109,7 +109,7 @@ func Generate(ctx context.Context, cfg Config, cat *credit.Catalog, dir string) 
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	for i, j := range jobs {

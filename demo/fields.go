@@ -135,7 +135,7 @@ func (w *writer) removal(share float64) day {
 	if w.st.removal == 0 {
 		w.st.removal = -1
 		if span := int(w.today - 1 - w.dec); span > 0 && w.r.Float64() < share {
-			w.st.removal = w.dec + 1 + day(w.r.IntN(span))
+			w.st.removal = w.dec + 1 + days(w.r.IntN(span))
 		}
 	}
 	return w.st.removal
@@ -599,7 +599,7 @@ func knownDate(it *credit.CatalogItem, f *credit.Field, ends endSpec) func(*writ
 			if w.r.IntN(5) < 2 || from >= w.today-1 {
 				return appendDate(dst, from)
 			}
-			return appendDate(dst, from+day(w.r.IntN(int(w.today-1-from))))
+			return appendDate(dst, from+days(w.r.IntN(int(w.today-1-from))))
 		}
 	case strings.Contains(name, "filing") || strings.Contains(label, "立案"):
 		return func(w *writer, dst []byte) []byte { return appendDate(dst, w.courtCase().filing) }
@@ -616,7 +616,7 @@ func knownDate(it *credit.CatalogItem, f *credit.Field, ends endSpec) func(*writ
 		// Arrears periods end before they are determined.
 		start := strings.HasSuffix(name, "_from") || strings.Contains(label, "起")
 		return func(w *writer, dst []byte) []byte {
-			end := w.dec - day(20+w.r.IntN(40))
+			end := w.dec - days(20+w.r.IntN(40))
 			if start {
 				return appendDate(dst, addMonths(end, -(3+w.r.IntN(21))))
 			}
@@ -626,7 +626,7 @@ func knownDate(it *credit.CatalogItem, f *credit.Field, ends endSpec) func(*writ
 		// A start: the decision itself, unless the decision is the end of a period (volunteer
 		// service), then some days before it.
 		if strings.HasSuffix(it.DecisionField, "_to") {
-			return func(w *writer, dst []byte) []byte { return appendDate(dst, w.dec-day(w.r.IntN(60))) }
+			return func(w *writer, dst []byte) []byte { return appendDate(dst, w.dec-days(w.r.IntN(60))) }
 		}
 		return genDecision
 	case name == "publish_until" || strings.Contains(label, "公示截止"):

@@ -195,7 +195,7 @@ func genPenaltyContent(w *writer, dst []byte) []byte {
 func genFacts(w *writer, dst []byte) []byte {
 	p := w.penalty()
 	dst = append(dst, "经查，当事人于"...)
-	dst = appendDateZH(dst, w.dec-day(10+w.r.IntN(110)))
+	dst = appendDateZH(dst, w.dec-days(10+w.r.IntN(110)))
 	dst = append(dst, p.v.facts...)
 	dst = append(dst, "。以上事实有现场检查笔录、询问笔录、现场照片等证据证实。"...)
 	return dst
@@ -304,7 +304,7 @@ func (w *writer) courtCase() *courtCase {
 	}
 	cc := &w.st.cc
 	w.st.court = cc
-	cc.filing = w.dec - day(15+w.r.IntN(300))
+	cc.filing = w.dec - days(15+w.r.IntN(300))
 	cc.court = int(w.person.dist)
 	if w.legal != nil {
 		cc.court = max(int(w.legal.dist), 0)

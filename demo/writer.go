@@ -157,7 +157,7 @@ func (w *writer) yearly(emit func() error) error {
 			for ; n > 0; n-- {
 				w.setLegal(i)
 				w.year = y.year
-				w.dec = y.from + day(w.r.IntN(int(y.to-y.from)+1))
+				w.dec = y.from + days(w.r.IntN(int(y.to-y.from)+1))
 				if err := emit(); err != nil {
 					return err
 				}
@@ -193,7 +193,7 @@ func (w *writer) pickSubject() {
 		if first >= hi {
 			w.dec = hi
 		} else {
-			w.dec = first + day(w.r.IntN(int(hi-first)+1))
+			w.dec = first + days(w.r.IntN(int(hi-first)+1))
 		}
 	}
 }
@@ -327,7 +327,7 @@ func (w *writer) corrupt() {
 		if len(code) == 18 && (code[0] < '0' || code[0] > '9' || w.legal != nil) {
 			code[last] = usccAlphabet[(indexByte(usccAlphabet, code[last])+1+w.r.IntN(29))%len(usccAlphabet)]
 		} else {
-			d := byte('0' + w.r.IntN(10))
+			d := digit(w.r.IntN(10))
 			if d == code[last] {
 				d = '0' + (d-'0'+1)%10
 			}

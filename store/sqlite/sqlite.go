@@ -54,6 +54,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			}
 		}
 		// Create the file private (it holds sealed personal data and the audit of imports).
+		// #nosec G304 -- the database path is the operator's configuration (--db, XINYONG_DB)
 		if f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); err == nil {
 			f.Close()
 		}

@@ -400,6 +400,7 @@ func (t *tx) ResolveRejects(dept, item string, sourceIDs []string, batchID int64
 		for _, s := range part {
 			args = append(args, s)
 		}
+		// #nosec G202 -- only "?" placeholders are concatenated; every value is a bound argument
 		res, err := t.sq.ExecContext(t.ctx, `UPDATE rejects SET resolved_batch = ? WHERE dept = ? AND item = ? AND resolved_batch IS NULL
 			AND batch_id <> ? AND source_id IN (`+placeholders(len(part))+`)`, args...)
 		if err != nil {

@@ -276,7 +276,7 @@ func testRecords(t *testing.T, s store.Store) {
 			return err
 		}
 		if len(h) != 1 || h[k1].ID != r1.ID || h[k1].Hash != "h1" || h[k1].Version != 1 || h[k1].SubjectID != a.ID {
-			return fmt.Errorf("Heads = %+v", h)
+			return fmt.Errorf("tx.Heads = %+v", h)
 		}
 		v2 := rec(a.ID, "S1", 2, "h1b")
 		if err := tx.InsertRecords([]*credit.Record{v2}); err != nil {
@@ -287,7 +287,7 @@ func testRecords(t *testing.T, s store.Store) {
 		}
 		h, err = tx.Heads([]store.RecordKey{k1})
 		if err != nil || h[k1].Version != 2 || h[k1].ID != v2.ID {
-			return fmt.Errorf("Heads after new version = %+v, %v", h, err)
+			return fmt.Errorf("tx.Heads after new version = %+v, %v", h, err)
 		}
 		return nil
 	})

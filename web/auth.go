@@ -90,6 +90,7 @@ func clientIP(r *http.Request) string {
 func (s *Server) secureCookie(r *http.Request) bool { return s.cfg.SecureCookies || r.TLS != nil }
 
 func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	// #nosec G124 -- Secure whenever the request came over TLS or SecureCookies is set; plain-HTTP development needs it off
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: s.secureCookie(r)})
 }
@@ -295,6 +296,7 @@ func (s *Server) formToken(w http.ResponseWriter, r *http.Request) string {
 		}
 		s.setCookie(w, r, preCookie, id, 0)
 		bind = id
+		// #nosec G124 -- a request cookie for later calls in this request, never sent to the browser
 		r.AddCookie(&http.Cookie{Name: preCookie, Value: id}) // later calls in this request agree
 	}
 	return auth.CSRFToken(s.csrfKey, bind)

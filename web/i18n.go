@@ -23,8 +23,9 @@ const langCookie = "lang"
 func (s *Server) pickLang(w http.ResponseWriter, r *http.Request) lang {
 	switch q := lang(r.URL.Query().Get("lang")); q {
 	case langZH, langEN:
+		// #nosec G124 -- Secure whenever the request came over TLS or SecureCookies is set; plain-HTTP development needs it off
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(q), Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookie(r)})
 		return q
 	}
 	if c, err := r.Cookie(langCookie); err == nil && lang(c.Value) == langEN {

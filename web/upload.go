@@ -45,7 +45,7 @@ type upload struct {
 // remove deletes the spooled file.
 func (u *upload) remove() {
 	if u != nil && u.path != "" {
-		_ = os.Remove(u.path)
+		_ = os.Remove(u.path) // #nosec G703 -- u.path is our own os.CreateTemp spool file
 	}
 }
 

@@ -52,6 +52,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	markerPath := filepath.Join(c.DataDir, "demo.json")
 	var have demoMarker
 	loaded := false
+	// #nosec G304 -- demo.json in the operator's data directory
 	if b, err := os.ReadFile(markerPath); err == nil && json.Unmarshal(b, &have) == nil {
 		loaded = have.Seed == *seed && have.Scale == *scale && !*fresh
 	}

@@ -74,7 +74,7 @@ func (c *config) masterKey(stderr io.Writer) ([]byte, error) {
 		return k, nil
 	}
 	path := filepath.Join(c.DataDir, "xinyong.key")
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) // #nosec G304 -- the key file in the operator's data directory
 	if err == nil {
 		k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
 		if err != nil || len(k) != 32 {

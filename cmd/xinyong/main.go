@@ -87,5 +87,5 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-15s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\n环境变量 / environment: XINYONG_DATA, XINYONG_DB, XINYONG_ADDR, XINYONG_KEY, XINYONG_ADMIN_TOKEN")
+	fmt.Fprintln(w, "\n环境变量 / environment: XINYONG_DATA, XINYONG_DB, XINYONG_ADDR, XINYONG_KEY, XINYONG_TLS_CERT, XINYONG_TLS_KEY")
 }

@@ -48,10 +48,19 @@ type Options struct {
 	// own, BenchSchema, which a fresh load drops and creates again.
 	DB  string
 	Log io.Writer
+	// schema overrides BenchSchema (tests use their own, so they never touch a real bench's data).
+	schema string
 }
 
 // BenchSchema is the PostgreSQL schema the bench loads into; nothing else is touched.
 const BenchSchema = "xinyong_bench"
+
+func (o *Options) pgSchema() string {
+	if o.schema != "" {
+		return o.schema
+	}
+	return BenchSchema
+}
 
 func (o *Options) storeName() string {
 	if o.DB != "" {
@@ -97,7 +106,7 @@ func openApp(ctx context.Context, o *Options, now time.Time, fresh bool) (*app.A
 	if o.DB == "" {
 		st, err = sqlite.Open(ctx, filepath.Join(o.Dir, "bench.db"))
 	} else {
-		st, err = openPostgres(ctx, o.DB, fresh)
+		st, err = openPostgres(ctx, o.DB, o.pgSchema(), fresh)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -189,7 +198,7 @@ func load(ctx context.Context, o Options, timed bool) (*env, []Result, error) {
 	runtime.ReadMemStats(&ms)
 	size := fileSize(dbPath) + fileSize(dbPath+"-wal")
 	if o.DB != "" {
-		if size, err = postgresSize(ctx, o.DB); err != nil {
+		if size, err = postgresSize(ctx, o.DB, o.pgSchema()); err != nil {
 			closeFn()
 			return nil, nil, err
 		}

@@ -2,8 +2,12 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // TestSmall runs every bench on a tiny city: the benches must keep working, whatever they
@@ -17,7 +21,14 @@ func TestSmallPostgres(t *testing.T) {
 	if dsn == "" {
 		t.Skip("XINYONG_TEST_POSTGRES not set: DSN of a PostgreSQL test database")
 	}
-	small(t, Options{Records: 3000, Dir: t.TempDir(), Ops: 200, DB: dsn})
+	o := Options{Records: 3000, Dir: t.TempDir(), Ops: 200, DB: dsn, schema: fmt.Sprintf("xt_bench_%d", time.Now().UnixNano())}
+	t.Cleanup(func() {
+		if conn, err := pgx.Connect(context.Background(), dsn); err == nil {
+			conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+o.schema+" CASCADE")
+			conn.Close(context.Background())
+		}
+	})
+	small(t, o)
 }
 
 func small(t *testing.T, o Options) {

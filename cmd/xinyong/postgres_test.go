@@ -29,7 +29,13 @@ func TestCommandsOnPostgres(t *testing.T) {
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
+	t.Cleanup(func() {
+		// The test's own connection is closed by then: drop the schema on a new one.
+		if c, err := pgx.Connect(context.Background(), dsn); err == nil {
+			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(context.Background())
+		}
+	})
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"

@@ -132,6 +132,9 @@ func (a *App) Importer(progress func(ingest.Progress)) *ingest.Importer {
 	return &ingest.Importer{Store: a.Store, Catalog: a.Catalog(), Sealer: a.Sealer, Now: a.Now, Progress: progress, IDs: a.ids}
 }
 
+// analyzeAfterRows is the batch size after which the store's statistics are refreshed.
+const analyzeAfterRows = 20000
+
 // RefreshCatalog loads the newest catalog version from the store, in case another process
 // published one.
 func (a *App) RefreshCatalog(ctx context.Context) error {
@@ -159,6 +162,14 @@ func (a *App) Import(ctx context.Context, req ingest.Request, progress func(inge
 		return nil, err
 	}
 	res, err := a.Importer(progress).Import(ctx, req)
+	// After a big batch, let a store that plans queries from statistics (PostgreSQL) refresh
+	// them, so searches do not run on plans made for an empty table.
+	if an, ok := a.Store.(interface{ Analyze(context.Context) error }); ok && err == nil && res != nil && !res.Repeat &&
+		res.Batch.Rows >= analyzeAfterRows {
+		if aerr := an.Analyze(ctx); aerr != nil {
+			a.Log.Warn("analyze after import", "err", aerr)
+		}
+	}
 	if res != nil && res.Batch != nil {
 		b := res.Batch
 		a.Log.Info("import", "batch", b.ID, "dept", b.Dept, "item", b.Item, "status", b.Status, "rows", b.Rows,

@@ -186,3 +186,11 @@ func isUnique(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
+
+// Analyze refreshes the planner's statistics of the tables a bulk load grows. Right after a
+// large import the statistics are empty or stale (autovacuum catches up later) and search
+// plans are poor; the importer's caller runs this after big batches.
+func (db *DB) Analyze(ctx context.Context) error {
+	_, err := db.pool.Exec(ctx, `ANALYZE subjects, records, subject_aliases`)
+	return err
+}

@@ -115,10 +115,8 @@ func (r reader) SubjectByAlias(ctx context.Context, alias string) (*credit.Subje
 
 // SearchSubjects lists exact name matches first, then fragment matches in id order, as the
 // SQLite store does. A fragment of three characters or more is a LIKE that the trigram index
-// answers. One or two characters give pg_trgm no trigram to look up, so those are a strpos
-// filter instead: the planner then walks subjects in id order and stops after one page, which is
-// quick for the common characters short queries are made of (华为, 司) and a full scan for one
-// that no name holds.
+// answers. One or two characters give pg_trgm no trigram to look up, so those match the
+// subject's grams (its characters and adjacent pairs, GIN-indexed; migration 0004).
 func (r reader) SearchSubjects(ctx context.Context, q store.SearchQuery) (*store.SearchResult, error) {
 	limit := q.Limit
 	if limit <= 0 {
@@ -144,9 +142,9 @@ func (r reader) SearchSubjects(ctx context.Context, q store.SearchQuery) (*store
 			skip[i] = s.ID
 		}
 		// search_text is NULL for natural persons, so neither filter can return one.
-		match, arg := `search_text LIKE $1`, "%"+escapeLike(q.Name)+"%"
+		match, arg := `search_text LIKE $1`, any("%"+escapeLike(q.Name)+"%")
 		if utf8.RuneCountInString(q.Name) < 3 {
-			match, arg = `strpos(search_text, $1) > 0`, q.Name
+			match, arg = `grams @> $1`, []string{q.Name}
 		}
 		more, err := r.subjects(ctx, `SELECT `+subjectCols+` FROM subjects WHERE `+match+` AND id <> ALL($2) ORDER BY id LIMIT $3`,
 			pgx.QueryExecModeExec, arg, skip, need)

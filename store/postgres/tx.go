@@ -202,7 +202,34 @@ func searchText(s *credit.Subject) any {
 	return strings.Join(parts, searchSep)
 }
 
-var subjectColumns = []string{"id", "key", "code", "kind", "name", "name_norm", "search_text", "region", "legal_rep_id", "legal_rep",
+// grams are the single characters and adjacent pairs of the search text (never across two
+// names), for one- and two-character queries; nil for a natural person.
+func grams(s *credit.Subject) []string {
+	text, ok := searchText(s).(string)
+	if !ok {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(g string) {
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	for _, name := range strings.Split(text, searchSep) {
+		r := []rune(name)
+		for i := range r {
+			add(string(r[i]))
+			if i+1 < len(r) {
+				add(string(r[i : i+2]))
+			}
+		}
+	}
+	return out
+}
+
+var subjectColumns = []string{"id", "key", "code", "kind", "name", "name_norm", "search_text", "grams", "region", "legal_rep_id", "legal_rep",
 	"former_names", "legacy_codes", "status", "id_cipher", "name_cipher", "id_masked", "created_at", "updated_at"}
 
 func (t *tx) InsertSubjects(subs []*credit.Subject) error {
@@ -218,7 +245,7 @@ func (t *tx) InsertSubjects(subs []*credit.Subject) error {
 	}
 	err = t.write("subjects", subjectColumns, len(subs), func(i int, a []any) []any {
 		s := subs[i]
-		return append(a, s.ID, s.Key, nullStr(s.Code), string(s.Kind), s.Name, s.NameNorm, searchText(s), s.Region, nullID(s.LegalRepID),
+		return append(a, s.ID, s.Key, nullStr(s.Code), string(s.Kind), s.Name, s.NameNorm, searchText(s), grams(s), s.Region, nullID(s.LegalRepID),
 			s.LegalRep, list(s.FormerNames), list(s.LegacyCodes), string(s.Status), s.IDCipher, s.NameCipher, s.IDMasked,
 			ts(s.CreatedAt), ts(s.UpdatedAt))
 	})
@@ -231,9 +258,9 @@ func (t *tx) InsertSubjects(subs []*credit.Subject) error {
 func (t *tx) UpdateSubject(s *credit.Subject) error {
 	tag, err := t.tx.Exec(t.ctx, `UPDATE subjects SET code = $1, kind = $2, name = $3, name_norm = $4, search_text = $5, region = $6,
 		legal_rep_id = $7, legal_rep = $8, former_names = $9, legacy_codes = $10, status = $11, id_cipher = $12, name_cipher = $13,
-		id_masked = $14, updated_at = $15 WHERE id = $16`,
+		id_masked = $14, updated_at = $15, grams = $17 WHERE id = $16`,
 		nullStr(s.Code), string(s.Kind), s.Name, s.NameNorm, searchText(s), s.Region, nullID(s.LegalRepID), s.LegalRep,
-		list(s.FormerNames), list(s.LegacyCodes), string(s.Status), s.IDCipher, s.NameCipher, s.IDMasked, ts(s.UpdatedAt), s.ID)
+		list(s.FormerNames), list(s.LegacyCodes), string(s.Status), s.IDCipher, s.NameCipher, s.IDMasked, ts(s.UpdatedAt), s.ID, grams(s))
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/xinyong/xinyong/app"
 	"github.com/xinyong/xinyong/catalog"
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/ingest"
@@ -31,7 +30,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	enc := fs.String("encoding", "", "CSV 编码 utf-8 或 gb18030；默认自动识别 / CSV encoding, default auto")
 	sheet := fs.String("sheet", "", "XLSX 工作表 / sheet, default the first")
 	quiet := fs.Bool("q", false, "不显示进度条 / no progress bar")
-	by := fs.String("by", envOr(e.getenv, "USER", "cli"), "提交人 / submitted by")
+	by := fs.String("by", cliActor(e), "提交人 / submitted by")
 	files, err := parse(fs, e, args)
 	if err != nil {
 		return err
@@ -236,7 +235,7 @@ func cmdCodeException(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("code-exception", flag.ContinueOnError)
 	c.flags(fs, e.getenv)
 	note := fs.String("note", "", "登记理由（发证机关、文号等）/ reason (issuing authority, document)")
-	by := fs.String("by", app.CLIActor(envOr(e.getenv, "USER", "cli")), "操作人 / operator")
+	by := fs.String("by", cliActor(e), "操作人 / operator")
 	rest, err := parseAction(fs, e, args)
 	if err != nil {
 		return err
@@ -327,7 +326,7 @@ func cmdCatalog(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		cat, err = a.PublishCatalogAs(ctx, app.CLIActor(envOr(e.getenv, "USER", "cli")), cat, *note)
+		cat, err = a.PublishCatalogAs(ctx, cliActor(e), cat, *note)
 		if err != nil {
 			return err
 		}

@@ -289,6 +289,11 @@ func userByName(ctx context.Context, r store.Reader, username string) (*store.Us
 	return u, err
 }
 
+// User returns the staff account with a login name (ENOTFOUND, naming it, when there is none).
+func (a *App) User(ctx context.Context, username string) (*store.User, error) {
+	return userByName(ctx, a.Store, username)
+}
+
 // AddUser creates a staff account (工作人员账户) in an existing department. The password must
 // pass the policy (auth.CheckPasswordPolicy); only its argon2id hash is kept. The first admin
 // is created this way from the command line: there is no default account or password.

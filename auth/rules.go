@@ -17,12 +17,20 @@ const correcting = "报送纠错 / correcting the department's own submission"
 //     upload, batches:read to follow up), and the admin; handlers check Principal.ActsFor.
 //   - Rejected rows may carry personal information: an authorised-level read, logged with the
 //     implied purpose of correcting the submission.
+//   - Departments, users and API tokens are managed by the credit office (admin) alone.
+//   - The query log (查询使用登记) and the audit trail (审计日志) are read by auditors and the
+//     admin, nobody else. They hold no credit information (a person appears as its keyed hash),
+//     so they are public-level data behind roles, and reading them is not itself query-logged.
 func DefaultMatrix() Matrix {
 	public := func(method, pattern string) Rule {
 		return Rule{Method: method, Pattern: pattern, Public: true, Disclosure: credit.DisclosurePublic}
 	}
 	admin := func(method, pattern string) Rule {
 		return Rule{Method: method, Pattern: pattern, Roles: []Role{RoleAdmin}, Disclosure: credit.DisclosurePublic}
+	}
+	// oversight is a read of the logs, for auditors and the admin.
+	oversight := func(method, pattern string) Rule {
+		return Rule{Method: method, Pattern: pattern, Roles: []Role{RoleAdmin, RoleAuditor}, Disclosure: credit.DisclosurePublic}
 	}
 	// batch is a route on one department's batches, for its submitters, its token with scope,
 	// and the admin.
@@ -57,6 +65,23 @@ func DefaultMatrix() Matrix {
 		// The batch page lists rejected rows with their messages, which may quote a value.
 		batch("GET", "/console/batches/{id}", "", credit.DisclosureAuthorised),
 		batch("GET", "/console/batches/{id}/rejects", "", credit.DisclosureAuthorised),
+		// Console: the credit office manages departments, users and department API tokens.
+		admin("GET", "/console/departments"),
+		admin("POST", "/console/departments"),
+		admin("GET", "/console/users"),
+		admin("POST", "/console/users"),
+		admin("POST", "/console/users/{username}/disable"),
+		admin("POST", "/console/users/{username}/enable"),
+		admin("GET", "/console/users/{username}/password"),
+		admin("POST", "/console/users/{username}/password"),
+		admin("GET", "/console/tokens"),
+		admin("POST", "/console/tokens"),
+		admin("POST", "/console/tokens/{id}/revoke"),
+		// Console: oversight, read-only.
+		oversight("GET", "/console/querylog"),
+		oversight("GET", "/console/querylog/export"),
+		oversight("GET", "/console/audit"),
+		oversight("GET", "/console/audit/export"),
 
 		// JSON API, /api/v1: public reads.
 		public("GET", "/api/v1/subjects"),

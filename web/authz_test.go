@@ -64,8 +64,10 @@ func TestMatrixWalk(t *testing.T) {
 
 	// Concrete requests: batch 1 belongs to scjg; uploads name scjg.
 	target := func(method, pattern string) string {
-		path := strings.NewReplacer("{id}", "1", "{code}", e.f.CodeA, "{$}", "").Replace(pattern)
+		path := strings.NewReplacer("{id}", "1", "{code}", e.f.CodeA, "{username}", "nobody", "{$}", "").Replace(pattern)
 		switch {
+		case pattern == "/console/tokens/{id}/revoke":
+			path = "/console/tokens/999/revoke" // not a token the callers use
 		case pattern == "/static/":
 			path = "/static/style.css"
 		case pattern == "/" && method == "":

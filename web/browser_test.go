@@ -157,6 +157,18 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("batch-rejected")))
 	rejected, accepted := text("#batch-rejected"), text("#batch-accepted")
 	shot("console-batch.png")
+	// Add a user through the form, without JavaScript, and find it in the list.
+	do("add a user", chromedp.Navigate(ts.URL+"/console/users"), chromedp.WaitVisible(chromedp.ID("new-username")),
+		chromedp.SendKeys(chromedp.ID("new-username"), "li.si"), chromedp.SendKeys(chromedp.ID("new-name"), "李四"),
+		chromedp.SetValue(chromedp.ID("new-dept"), "scjg"), chromedp.Click(chromedp.ID("role-submitter")),
+		chromedp.SendKeys(chromedp.ID("new-password"), testPassword),
+		chromedp.Click(chromedp.CSS(`#user-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.Search(`//table[@id="users"]//th[normalize-space(.)="li.si"]`)))
+	usersList := text("#users")
+	shot("console-users.png")
+	do("the audit page", chromedp.Navigate(ts.URL+"/console/audit"), chromedp.WaitVisible(chromedp.ID("chain-status")))
+	chain := text("#chain-status")
+	shot("console-audit.png")
 	do("sign out", chromedp.Click(chromedp.CSS(`form[action="/console/logout"] button`)),
 		chromedp.WaitVisible(chromedp.ID("username")))
 	do("the console is closed again", chromedp.Navigate(ts.URL+"/console/"), chromedp.WaitVisible(chromedp.ID("username")))
@@ -172,6 +184,12 @@ func TestBrowser(t *testing.T) {
 	}
 	if !strings.Contains(afterLogout, "/console/login?next=") {
 		t.Errorf("after logout /console/ went to %q", afterLogout)
+	}
+	if !strings.Contains(usersList, "li.si") || !strings.Contains(usersList, "李四") || !strings.Contains(usersList, "报送员") {
+		t.Errorf("users list after adding li.si: %q", usersList)
+	}
+	if !strings.Contains(chain, "审计链完整") {
+		t.Errorf("audit chain: %q", chain)
 	}
 	if rejected != "1" || accepted != "1" {
 		t.Errorf("console batch: %s accepted, %s rejected", accepted, rejected)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xinyong/xinyong/app"
 	"github.com/xinyong/xinyong/auth"
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/store"
@@ -19,11 +20,63 @@ const consoleRejectRows = 500
 // guard reads them (for their CSRF token) before the handler.
 const maxFormBody = 64 << 10
 
+// consoleSection is one entry of the console's navigation: the page's path, the route
+// pattern the matrix knows it by, and the message key of its name.
+type consoleSection struct{ path, pattern, key string }
+
+// consoleSections are the console's pages in navigation order. Which of them a user sees is
+// the matrix's answer for its GET route, so the navigation cannot drift from the rules.
+var consoleSections = []consoleSection{
+	{"/console/", "/console/{$}", "console.batches"},
+	{"/console/upload", "/console/upload", "console.upload"},
+	{"/console/departments", "/console/departments", "console.departments"},
+	{"/console/users", "/console/users", "console.users"},
+	{"/console/tokens", "/console/tokens", "console.tokens"},
+	{"/console/querylog", "/console/querylog", "console.querylog"},
+	{"/console/audit", "/console/audit", "console.audit"},
+}
+
+// navLink is one link of the console's navigation.
+type navLink struct {
+	Href, Label string
+	Current     bool
+}
+
+// sections returns the console sections the matrix lets p open.
+func (s *Server) sections(p *auth.Principal) []consoleSection {
+	var out []consoleSection
+	for _, c := range consoleSections {
+		if s.matrix.Decide(http.MethodGet, c.pattern, p, "").Allow {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// landing is where a signed-in user goes: next when it names a page, else the first console
+// section its roles open (an auditor has no batches to see).
+func (s *Server) landing(p *auth.Principal, next string) string {
+	n := safeNext(next)
+	if n != "/console/" {
+		return n
+	}
+	if secs := s.sections(p); len(secs) > 0 {
+		return secs[0].path
+	}
+	return n
+}
+
 func (s *Server) consoleBase(w http.ResponseWriter, r *http.Request, titleKey string) base {
 	b := s.newBase(w, r, titleKey)
 	b.Console, b.CSRF = true, s.formToken(w, r)
 	if p := principal(r); p != nil && p.Kind == auth.KindStaff {
 		b.SignedIn, b.User, b.UserDept = true, p.Name, p.Dept
+		for _, c := range s.sections(p) {
+			b.Nav = append(b.Nav, navLink{Href: c.path, Label: b.L.T(c.key), Current: r.URL.Path == c.path})
+		}
+		if len(b.Nav) > 0 {
+			b.Home = b.Nav[0].Href
+		}
 		for _, role := range p.Roles {
 			b.Roles = append(b.Roles, b.L.Pick(role.NameZH(), role.NameEN()))
 		}
@@ -62,7 +115,7 @@ func (s *Server) consoleLoginForm(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	next := r.URL.Query().Get("next")
 	if p := principal(r); p != nil && p.Kind == auth.KindStaff {
-		http.Redirect(w, r, safeNext(next), http.StatusSeeOther) // #nosec G710 -- safeNext allows only a local path
+		http.Redirect(w, r, s.landing(p, next), http.StatusSeeOther) // #nosec G710 -- landing allows only a local path
 		return
 	}
 	s.render(w, r, http.StatusOK, "login", s.loginPage(w, r, next))
@@ -105,7 +158,7 @@ func (s *Server) consoleLogin(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("console login", "user", u.Username, "remote_addr", clientIP(r))
 	s.setCookie(w, r, preCookie, "", -1)
 	s.setCookie(w, r, sessionCookie, sid, int(auth.DefaultSessionPolicy.Absolute/time.Second))
-	http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther) // #nosec G710 -- safeNext allows only a local path
+	http.Redirect(w, r, s.landing(app.UserPrincipal(u), r.PostForm.Get("next")), http.StatusSeeOther) // #nosec G710 -- landing allows only a local path
 }
 
 // consoleLogout ends the session in the store, not only in the browser.

@@ -24,7 +24,8 @@ var staticFS embed.FS
 var openAPIJSON []byte
 
 // pageNames are the templates under templates/ besides layout.html, one per page.
-var pageNames = []string{"home", "search", "subject", "error", "login", "batches", "upload", "batch"}
+var pageNames = []string{"home", "search", "subject", "error", "login", "batches", "upload", "batch",
+	"departments", "users", "password", "tokens", "token_issued", "querylog", "audit"}
 
 // displayZone is the time zone pages show times in: China Standard Time, whatever the
 // server's own zone (containers often run in UTC).
@@ -101,10 +102,12 @@ type base struct {
 	CSRF      string // console forms
 	Console   bool   // console navigation instead of the portal's
 	SignedIn  bool
-	User      string   // the signed-in user's login name
-	UserDept  string   // and its department
-	Roles     []string // and its roles, in the page's language
-	Refresh   bool     // reload every few seconds (a running import)
+	User      string    // the signed-in user's login name
+	UserDept  string    // and its department
+	Roles     []string  // and its roles, in the page's language
+	Nav       []navLink // the console sections the signed-in user may open
+	Home      string    // where the console's brand link leads (its first section)
+	Refresh   bool      // reload every few seconds (a running import)
 }
 
 // newBase prepares the layout data of a request.

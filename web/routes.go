@@ -79,6 +79,25 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /console/batches/{id}", s.consoleBatch)
 	m.HandleFunc("GET /console/batches/{id}/rejects", s.consoleRejects)
 
+	// Console: the credit office's management of departments, users and API tokens.
+	m.HandleFunc("GET /console/departments", s.consoleDepartments)
+	m.HandleFunc("POST /console/departments", s.consolePutDepartment)
+	m.HandleFunc("GET /console/users", s.consoleUsers)
+	m.HandleFunc("POST /console/users", s.consoleAddUser)
+	m.HandleFunc("POST /console/users/{username}/disable", s.consoleDisableUser)
+	m.HandleFunc("POST /console/users/{username}/enable", s.consoleEnableUser)
+	m.HandleFunc("GET /console/users/{username}/password", s.consolePasswordForm)
+	m.HandleFunc("POST /console/users/{username}/password", s.consoleResetPassword)
+	m.HandleFunc("GET /console/tokens", s.consoleTokens)
+	m.HandleFunc("POST /console/tokens", s.consoleIssueToken)
+	m.HandleFunc("POST /console/tokens/{id}/revoke", s.consoleRevokeToken)
+
+	// Console: oversight (审计), read-only.
+	m.HandleFunc("GET /console/querylog", s.consoleQueryLog)
+	m.HandleFunc("GET /console/querylog/export", s.consoleQueryLogExport)
+	m.HandleFunc("GET /console/audit", s.consoleAudit)
+	m.HandleFunc("GET /console/audit/export", s.consoleAuditExport)
+
 	// JSON API.
 	for _, rt := range s.apiRoutes() {
 		m.HandleFunc(rt.Method+" "+rt.Path, rt.h)

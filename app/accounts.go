@@ -650,6 +650,20 @@ func (a *App) Session(ctx context.Context, id string, now time.Time) (*auth.Prin
 	if err := pol.Check(s.CreatedAt, s.LastSeenAt, now); err != nil {
 		return end(err)
 	}
+	if s.SubjectKey != "" { // a subject's self-service session (UserID 0)
+		p, err := a.subjectSessionPrincipal(ctx, s.SubjectKey)
+		if credit.ErrorCode(err) == credit.ENOTFOUND {
+			return end(ErrNotSignedIn)
+		} else if err != nil {
+			return nil, err
+		}
+		if pol.NeedsTouch(s.LastSeenAt, now) {
+			if err := a.Store.Update(ctx, func(tx store.Tx) error { return tx.TouchSession(key, now.UTC()) }); err != nil {
+				return nil, err
+			}
+		}
+		return p, nil
+	}
 	u, err := a.Store.UserByID(ctx, s.UserID)
 	if credit.ErrorCode(err) == credit.ENOTFOUND || err == nil && u.Disabled {
 		return end(ErrNotSignedIn)

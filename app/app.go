@@ -25,6 +25,9 @@ type App struct {
 	Sealer *credit.Sealer
 	Now    func() time.Time
 	Log    *slog.Logger
+	// Codes delivers persons' one-time sign-in codes (subject self-service); nil writes them
+	// to Log (LogCodeSender, the development channel).
+	Codes CodeSender
 
 	cat atomic.Pointer[credit.Catalog]
 	ids *ingest.IDCache

@@ -86,7 +86,26 @@ var expected = map[[2]string]string{
 	{"POST", "/api/v1/code-exceptions"}:            "admin",
 	{"DELETE", "/api/v1/code-exceptions/{code}"}:   "admin",
 	{"GET", "/api/v1/openapi.json"}:                "*",
+	// Government view of a subject (政务共享查询): with a stated purpose only (see walkPurpose).
+	{"GET", "/console/subjects"}:           "admin reviewer clerk",
+	{"GET", "/console/subjects/{code}"}:    "admin reviewer clerk",
+	{"GET", "/api/v1/gov/subjects/{code}"}: "admin reviewer clerk tok-check",
+	// Subject self-service (信用主体自助) and the credentials the credit office issues for it.
+	{"GET", "/console/subject-accounts"}:                "admin",
+	{"POST", "/console/subject-accounts"}:               "admin",
+	{"POST", "/console/subject-accounts/{code}/revoke"}: "admin",
+	{"GET", "/my/login"}:                                "*",
+	{"POST", "/my/login"}:                               "*",
+	{"GET", "/my/login/person"}:                         "*",
+	{"POST", "/my/login/person"}:                        "*",
+	{"POST", "/my/login/person/verify"}:                 "*",
+	{"GET", "/my"}:                                      "subject",
+	{"POST", "/my/logout"}:                              "subject",
 }
+
+// walkPurpose is the purpose TestMatrixWalk states on every route: routes that need one
+// (NeedsPurpose) are then decided by role and scope alone, and tried once more without it.
+const walkPurpose = "行政许可审批：食品经营许可"
 
 // TestMatrixWalk tries every principal on every route and compares with expected.
 func TestMatrixWalk(t *testing.T) {
@@ -95,7 +114,13 @@ func TestMatrixWalk(t *testing.T) {
 		allowed := strings.Fields(who)
 		for name, p := range principals {
 			want := who == "*" || slices.Contains(allowed, name)
-			d := m.Decide(rt[0], rt[1], p, "")
+			d := m.Decide(rt[0], rt[1], p, walkPurpose)
+			if r := m.find(rt[0], rt[1]); want && r != nil && r.NeedsPurpose && p.kind() != KindSubject {
+				// The same caller without a purpose is refused: 须说明查询事由.
+				if d0 := m.Decide(rt[0], rt[1], p, ""); d0.Allow || d0.Err != ErrPurposeMissing {
+					t.Errorf("%s %s as %s without a purpose: %+v, want ErrPurposeMissing", rt[0], rt[1], name, d0)
+				}
+			}
 			if d.Allow != want {
 				t.Errorf("%s %s as %s: allow = %v (%v), want %v", rt[0], rt[1], name, d.Allow, d.Err, want)
 				continue

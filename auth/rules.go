@@ -7,6 +7,12 @@ import "github.com/xinyong/xinyong/credit"
 // logged, but the department needs no matter to see what it sent itself.
 const correcting = "报送纠错 / correcting the department's own submission"
 
+// GovernmentRoles are the staff roles that read a subject for a government purpose (政务共享查询):
+// the window clerk checking an applicant, the reviewer handling its department's matters, the
+// credit office. With a stated purpose they also see authorised-only data (授权查询) and personal
+// fields in clear (app.GovSubject); department tokens (records:read) see public and shared data.
+func GovernmentRoles() []Role { return []Role{RoleAdmin, RoleReviewer, RoleClerk} }
+
 // DefaultMatrix returns the authorisation matrix of every route web registers (web/routes.go).
 // Each call returns a fresh copy. A route added to web without a rule here is refused at run
 // time (default-deny) and fails TestMatrixCoversEveryRoute.
@@ -18,15 +24,23 @@ const correcting = "报送纠错 / correcting the department's own submission"
 //   - Rejected rows may carry personal information: an authorised-level read, logged with the
 //     implied purpose of correcting the submission.
 //   - Departments, users and API tokens are managed by the credit office (admin) alone.
+//   - Subject self-service (信用主体自助): signing in is open; /my is the signed-in subject's
+//     own (RoleSubject); its activation credentials are the admin's.
 //   - The query log (查询使用登记) and the audit trail (审计日志) are read by auditors and the
 //     admin, nobody else. They hold no credit information (a person appears as its keyed hash),
 //     so they are public-level data behind roles, and reading them is not itself query-logged.
+//   - The government view of a subject (政务共享查询, console and API) is for GovernmentRoles
+//     and records:read tokens, with a stated purpose (NeedsPurpose), always query-logged.
 func DefaultMatrix() Matrix {
 	public := func(method, pattern string) Rule {
 		return Rule{Method: method, Pattern: pattern, Public: true, Disclosure: credit.DisclosurePublic}
 	}
 	admin := func(method, pattern string) Rule {
 		return Rule{Method: method, Pattern: pattern, Roles: []Role{RoleAdmin}, Disclosure: credit.DisclosurePublic}
+	}
+	// own is a subject's self-service page: the subject signed in, nobody else.
+	own := func(method, pattern string) Rule {
+		return Rule{Method: method, Pattern: pattern, Roles: []Role{RoleSubject}, Disclosure: credit.DisclosurePublic}
 	}
 	// oversight is a read of the logs, for auditors and the admin.
 	oversight := func(method, pattern string) Rule {
@@ -41,6 +55,13 @@ func DefaultMatrix() Matrix {
 			r.Purpose = correcting
 		}
 		return r
+	}
+	// gov is a government read of one subject (政务共享查询): staff of GovernmentRoles, or a
+	// department token with scope, always stating the administrative matter; it may return
+	// authorised-only data, so every call is logged.
+	gov := func(method, pattern string, scope Scope) Rule {
+		return Rule{Method: method, Pattern: pattern, Roles: GovernmentRoles(), Scope: scope,
+			Disclosure: credit.DisclosureAuthorised, NeedsPurpose: true}
 	}
 	return Matrix{
 		// Public portal (信用门户).
@@ -82,6 +103,27 @@ func DefaultMatrix() Matrix {
 		oversight("GET", "/console/querylog/export"),
 		oversight("GET", "/console/audit"),
 		oversight("GET", "/console/audit/export"),
+		// Console: the credit office issues and revokes organisations' activation credentials
+		// (激活凭证) for subject self-service.
+		admin("GET", "/console/subject-accounts"),
+		admin("POST", "/console/subject-accounts"),
+		admin("POST", "/console/subject-accounts/{code}/revoke"),
+
+		// Subject self-service (信用主体自助). Signing in is open (the forms carry CSRF tokens
+		// bound to the pre-session cookie). The own page shows only the signed-in subject
+		// (Principal.Is, held by the handler): its own data read by itself is no third party's
+		// read, so it is not query-logged — public level here means just that.
+		public("GET", "/my/login"),
+		public("POST", "/my/login"),
+		public("GET", "/my/login/person"),
+		public("POST", "/my/login/person"),
+		public("POST", "/my/login/person/verify"),
+		own("GET", "/my"),
+		own("POST", "/my/logout"),
+		// Console: the government view of a subject. The search form returns no data; the
+		// subject page needs a stated purpose and is logged.
+		{Method: "GET", Pattern: "/console/subjects", Roles: GovernmentRoles(), Disclosure: credit.DisclosurePublic},
+		gov("GET", "/console/subjects/{code}", ""),
 
 		// JSON API, /api/v1: public reads.
 		public("GET", "/api/v1/subjects"),
@@ -103,5 +145,7 @@ func DefaultMatrix() Matrix {
 		batch("GET", "/api/v1/batches/{id}", ScopeBatchesRead, credit.DisclosurePublic),
 		batch("GET", "/api/v1/batches/{id}/rejects", ScopeBatchesRead, credit.DisclosureAuthorised),
 		batch("GET", "/api/v1/batches/{id}/rejects.json", ScopeBatchesRead, credit.DisclosureAuthorised),
+		// Government view of a subject (政务共享查询): always with a stated purpose, always logged.
+		gov("GET", "/api/v1/gov/subjects/{code}", ScopeRecordsRead),
 	}
 }

@@ -30,6 +30,13 @@ type Accounts interface {
 	AuditHead(ctx context.Context) (seq int64, hash string, err error)
 	// AuditEntries calls fn for each audit entry with seq ≥ from, in seq order.
 	AuditEntries(ctx context.Context, from int64, fn func(*audit.Entry) error) error
+	// SubjectCredential returns the activation credential of a subject (ENOTFOUND when none
+	// was ever issued; a revoked one is returned with Revoked set).
+	SubjectCredential(ctx context.Context, subjectKey string) (*SubjectCredential, error)
+	// SubjectCredentials returns every credential issued, newest first.
+	SubjectCredentials(ctx context.Context) ([]*SubjectCredential, error)
+	// OneTimeCode returns the sign-in code pending for a subject (ENOTFOUND when none).
+	OneTimeCode(ctx context.Context, subjectKey string) (*OneTimeCode, error)
 }
 
 // AccountsTx is the write side, inside Store.Update.
@@ -59,6 +66,15 @@ type AccountsTx interface {
 	// AppendAudit stores an entry the caller chained with audit.Chain after AuditHead in the
 	// same transaction; a seq that is not head+1 is ECONFLICT.
 	AppendAudit(e *audit.Entry) error
+	// PutSubjectCredential stores a subject's credential, replacing any earlier one (by
+	// subject key): issuing, re-issuing and revoking all write the whole row.
+	PutSubjectCredential(c *SubjectCredential) error
+	// PutOneTimeCode stores a subject's pending sign-in code, replacing any earlier one.
+	PutOneTimeCode(c *OneTimeCode) error
+	// DeleteOneTimeCode forgets a subject's pending code; none is no error.
+	DeleteOneTimeCode(subjectKey string) error
+	// DeleteSubjectSessions signs a subject out everywhere (credential re-issued or revoked).
+	DeleteSubjectSessions(subjectKey string) error
 }
 
 // Department is an organisational unit with users (部门): a source department, the credit
@@ -86,10 +102,12 @@ type User struct {
 	PasswordChangedAt time.Time   `json:"password_changed_at"`
 }
 
-// Session is a signed-in browser session, stored under auth.SessionKey of its id.
+// Session is a signed-in browser session, stored under auth.SessionKey of its id. A staff
+// session has UserID set; a subject's self-service session has UserID 0 and SubjectKey set.
 type Session struct {
 	Key        string    `json:"-"`
 	UserID     int64     `json:"user_id"`
+	SubjectKey string    `json:"-"`
 	CreatedAt  time.Time `json:"created_at"`
 	LastSeenAt time.Time `json:"last_seen_at"`
 	RemoteAddr string    `json:"remote_addr"`
@@ -117,4 +135,23 @@ type QueryLogFilter struct {
 	From, To   time.Time // To exclusive; zero = open
 	AfterID    int64     // for paging
 	Limit      int       // 0 = no limit
+}
+
+// SubjectCredential is the activation credential (激活凭证) the credit office issues to an
+// organisation so it can sign in to its own self-service pages with its unified code. Only
+// the argon2id hash of the credential is kept.
+type SubjectCredential struct {
+	SubjectKey string    `json:"subject_key"`
+	Hash       string    `json:"-"` // argon2id PHC string
+	IssuedAt   time.Time `json:"issued_at"`
+	Revoked    bool      `json:"revoked"`
+}
+
+// OneTimeCode is a pending sign-in code (一次性验证码) sent to a natural person: its argon2id
+// hash, when it stops working and how many wrong guesses it has had.
+type OneTimeCode struct {
+	SubjectKey string
+	Hash       string
+	ExpiresAt  time.Time
+	Attempts   int
 }

@@ -204,7 +204,7 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request, d auth.Decision) {
 	if st.ended != nil {
 		q.Set("ended", "1")
 	}
-	target := "/console/login"
+	target := loginPath(r.URL.Path)
 	if len(q) > 0 {
 		target += "?" + q.Encode()
 	}

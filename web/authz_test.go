@@ -61,11 +61,23 @@ func TestMatrixWalk(t *testing.T) {
 		caller{name: "token records:write scjg", p: wtok.Principal(), hdr: bearer(write)},
 		caller{name: "token batches:read scjg", p: rtok.Principal(), hdr: bearer(read)},
 		caller{name: "revoked token", hdr: bearer(revoked), dead: true})
+	// A subject signed in to self-service: its own page and the public ones, nothing else.
+	plain, _, _, err := e.app.IssueSubjectCredential(t.Context(), "test", e.f.CodeB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ssid, sp, err := e.app.SubjectLogin(t.Context(), e.f.CodeB, plain, "192.0.2.1", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	callers = append(callers, caller{name: "subject", p: sp, hdr: e.sessionHdr(ssid)})
 
 	// Concrete requests: batch 1 belongs to scjg; uploads name scjg.
 	target := func(method, pattern string) string {
 		path := strings.NewReplacer("{id}", "1", "{code}", e.f.CodeA, "{username}", "nobody", "{$}", "").Replace(pattern)
 		switch {
+		case pattern == "/console/subject-accounts/{code}/revoke":
+			path = "/console/subject-accounts/" + e.f.CodeC + "/revoke" // not the subject caller's
 		case pattern == "/console/tokens/{id}/revoke":
 			path = "/console/tokens/999/revoke" // not a token the callers use
 		case pattern == "/static/":
@@ -80,10 +92,10 @@ func TestMatrixWalk(t *testing.T) {
 		return path
 	}
 	routes := slices.Clone(e.srv.registered)
-	// Signing out last: it ends the caller's session.
-	slices.SortStableFunc(routes, func(a, b [2]string) int {
-		return map[bool]int{true: 1, false: 0}[a[1] == "/console/logout"] - map[bool]int{true: 1, false: 0}[b[1] == "/console/logout"]
-	})
+	// Signing out last: it ends the caller's session. A subject's own sign-out first, since
+	// only a subject may use it, then the console's, which is open to all.
+	logoutRank := map[string]int{"/my/logout": 1, "/console/logout": 2}
+	slices.SortStableFunc(routes, func(a, b [2]string) int { return logoutRank[a[1]] - logoutRank[b[1]] })
 	var decided []auth.Decision
 	e.srv.onDecision = func(_ *http.Request, d auth.Decision) { decided = append(decided, d) }
 	checked := 0
@@ -96,7 +108,7 @@ func TestMatrixWalk(t *testing.T) {
 			want := m.Decide(method, rt[1], c.p, "")
 			scoped := want.Rule != nil && want.Rule.DeptScoped && (strings.Contains(rt[1], "{id}") || method == "POST")
 			hdr := c.hdr
-			if c.p == nil && !c.dead && method == http.MethodPost && rt[1] == "/console/login" {
+			if c.p == nil && !c.dead && method == http.MethodPost && (rt[1] == "/console/login" || strings.HasPrefix(rt[1], "/my/login")) {
 				// The public's login form carries its pre-session token.
 				pre, _ := auth.NewSessionID(strings.NewReader(strings.Repeat("p", 64)))
 				hdr = []string{"Cookie", preCookie + "=" + pre, csrfHeader, auth.CSRFToken(e.srv.csrfKey, pre)}
@@ -118,7 +130,7 @@ func TestMatrixWalk(t *testing.T) {
 			case len(decided) != 1 || decided[0].Allow != want.Allow || decided[0].Rule != nil && decided[0].Rule.Pattern != rt[1]:
 				t.Errorf("%s: the guard decided %+v, want allow=%v", where, decided, want.Allow)
 			case !want.Allow && want.Status == http.StatusUnauthorized && !isAPI(req):
-				if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/console/login") {
+				if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), loginPath(req.URL.Path)) {
 					t.Errorf("%s: %d %q, want a redirect to the login form", where, w.Code, w.Header().Get("Location"))
 				}
 			case !want.Allow:

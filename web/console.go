@@ -29,11 +29,13 @@ type consoleSection struct{ path, pattern, key string }
 var consoleSections = []consoleSection{
 	{"/console/", "/console/{$}", "console.batches"},
 	{"/console/upload", "/console/upload", "console.upload"},
+	{"/console/subjects", "/console/subjects", "console.gov"},
 	{"/console/departments", "/console/departments", "console.departments"},
 	{"/console/users", "/console/users", "console.users"},
 	{"/console/tokens", "/console/tokens", "console.tokens"},
 	{"/console/querylog", "/console/querylog", "console.querylog"},
 	{"/console/audit", "/console/audit", "console.audit"},
+	{"/console/subject-accounts", "/console/subject-accounts", "console.subjectaccounts"},
 }
 
 // navLink is one link of the console's navigation.

@@ -101,7 +101,7 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var l *limiter
 		switch state(r).route {
-		case "POST /console/login":
+		case "POST /console/login", "POST /my/login", "POST /my/login/person", "POST /my/login/person/verify":
 			l = s.loginByIP
 		case "GET /search", "GET /api/v1/subjects":
 			l = s.searchByIP

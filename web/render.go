@@ -25,7 +25,9 @@ var openAPIJSON []byte
 
 // pageNames are the templates under templates/ besides layout.html, one per page.
 var pageNames = []string{"home", "search", "subject", "error", "login", "batches", "upload", "batch",
-	"departments", "users", "password", "tokens", "token_issued", "querylog", "audit"}
+	"departments", "users", "password", "tokens", "token_issued", "querylog", "audit",
+	"gov_subjects", "gov_subject",
+	"login_subject", "login_subject_person", "login_subject_code", "my", "subject_accounts", "subject_credential_issued"}
 
 // displayZone is the time zone pages show times in: China Standard Time, whatever the
 // server's own zone (containers often run in UTC).

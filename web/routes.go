@@ -50,6 +50,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/api/v1/batches/{id}", s.apiBatch},
 		{"GET", "/api/v1/batches/{id}/rejects", s.apiRejectsFile},
 		{"GET", "/api/v1/batches/{id}/rejects.json", s.apiRejectsJSON},
+		{"GET", "/api/v1/gov/subjects/{code}", s.apiGovSubject},
 		{"GET", "/api/v1/code-exceptions", s.apiCodeExceptions},
 		{"POST", "/api/v1/code-exceptions", s.apiAddCodeException},
 		{"DELETE", "/api/v1/code-exceptions/{code}", s.apiRemoveCodeException},
@@ -97,6 +98,24 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /console/querylog/export", s.consoleQueryLogExport)
 	m.HandleFunc("GET /console/audit", s.consoleAudit)
 	m.HandleFunc("GET /console/audit/export", s.consoleAuditExport)
+
+	// Console: activation credentials of organisations for subject self-service.
+	m.HandleFunc("GET /console/subject-accounts", s.consoleSubjectAccounts)
+	m.HandleFunc("POST /console/subject-accounts", s.consoleIssueSubjectCredential)
+	m.HandleFunc("POST /console/subject-accounts/{code}/revoke", s.consoleRevokeSubjectCredential)
+
+	// Subject self-service (信用主体自助): an organisation or a person sees its own record.
+	m.HandleFunc("GET /my/login", s.myLoginForm)
+	m.HandleFunc("POST /my/login", s.myLogin)
+	m.HandleFunc("GET /my/login/person", s.myPersonForm)
+	m.HandleFunc("POST /my/login/person", s.myPersonRequest)
+	m.HandleFunc("POST /my/login/person/verify", s.myPersonVerify)
+	m.HandleFunc("GET /my", s.my)
+	m.HandleFunc("POST /my/logout", s.myLogout)
+
+	// Console: the government view of a subject (政务共享查询), with a stated purpose, logged.
+	m.HandleFunc("GET /console/subjects", s.consoleGovSearch)
+	m.HandleFunc("GET /console/subjects/{code}", s.consoleGovSubject)
 
 	// JSON API.
 	for _, rt := range s.apiRoutes() {

@@ -57,6 +57,7 @@ func commands() []command {
 		{"dept", "管理部门 / manage departments (add, update, list)", cmdDept},
 		{"user", "管理用户账户 / manage user accounts (add, list, disable, enable, reset-password)", cmdUser},
 		{"token", "管理部门 API 令牌 / manage department API tokens (issue, list, revoke)", cmdToken},
+		{"subject", "信用主体自助的激活凭证 / subject self-service credentials (activate, revoke, list)", cmdSubject},
 		{"audit", "审计日志：校验、每日锚定哈希、导出 / audit trail: verify, daily anchor, export", cmdAudit},
 		{"querylog", "导出查询使用登记 / export the query log (查询使用登记)", cmdQueryLog},
 		{"migrate", "升级数据库结构 / apply database migrations", cmdMigrate},

@@ -15,7 +15,8 @@ import (
 )
 
 // Accounts (store.Accounts, store.AccountsTx): departments, users, sessions, login failures,
-// API tokens, the query log and the audit trail, in the tables of migration 0003_accounts.sql.
+// API tokens, the query log and the audit trail, in the tables of migration 0003_accounts.sql;
+// subjects' credentials and one-time codes in those of 0005_subject_accounts.sql.
 // Times are kept to the second, as everywhere in this store; audit entries to the microsecond.
 
 func (r reader) Departments(ctx context.Context) ([]store.Department, error) {
@@ -96,8 +97,8 @@ func (r reader) Users(ctx context.Context, dept string) ([]*store.User, error) {
 func (r reader) SessionByKey(ctx context.Context, key string) (*store.Session, error) {
 	s := store.Session{Key: key}
 	var created, seen sql.NullInt64
-	err := r.q.QueryRowContext(ctx, `SELECT user_id, created_at, last_seen_at, remote_addr, user_agent FROM sessions WHERE key = ?`, key).
-		Scan(&s.UserID, &created, &seen, &s.RemoteAddr, &s.UserAgent)
+	err := r.q.QueryRowContext(ctx, `SELECT user_id, subject_key, created_at, last_seen_at, remote_addr, user_agent FROM sessions WHERE key = ?`, key).
+		Scan(&s.UserID, &s.SubjectKey, &created, &seen, &s.RemoteAddr, &s.UserAgent)
 	if err != nil {
 		return nil, notFound("会话", "session", err)
 	}
@@ -296,8 +297,8 @@ func (t *tx) one(zh, en, query string, args ...any) error {
 }
 
 func (t *tx) InsertSession(s *store.Session) error {
-	err := t.exec(`INSERT INTO sessions (key, user_id, created_at, last_seen_at, remote_addr, user_agent) VALUES (?, ?, ?, ?, ?, ?)`,
-		s.Key, s.UserID, unix(s.CreatedAt), unix(s.LastSeenAt), s.RemoteAddr, s.UserAgent)
+	err := t.exec(`INSERT INTO sessions (key, user_id, subject_key, created_at, last_seen_at, remote_addr, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		s.Key, s.UserID, s.SubjectKey, unix(s.CreatedAt), unix(s.LastSeenAt), s.RemoteAddr, s.UserAgent)
 	if isUnique(err) {
 		return credit.Errorf(credit.ECONFLICT, "会话已存在 / session exists")
 	}
@@ -406,4 +407,75 @@ func checkNext(e *audit.Entry, seq int64, hash string) error {
 func auditConflict(got, head int64) error {
 	return credit.Errorf(credit.ECONFLICT, "审计条目序号 %d 不是 %d（已有其他条目写入） / audit entry seq %d is not %d (another entry was appended)",
 		got, head+1, got, head+1)
+}
+
+// Subject self-service (migration 0005_subject_accounts.sql).
+
+func scanCredential(sc interface{ Scan(...any) error }) (*store.SubjectCredential, error) {
+	var c store.SubjectCredential
+	var issued sql.NullInt64
+	if err := sc.Scan(&c.SubjectKey, &c.Hash, &issued, &c.Revoked); err != nil {
+		return nil, err
+	}
+	c.IssuedAt = fromUnix(issued)
+	return &c, nil
+}
+
+func (r reader) SubjectCredential(ctx context.Context, subjectKey string) (*store.SubjectCredential, error) {
+	c, err := scanCredential(r.q.QueryRowContext(ctx, `SELECT subject_key, hash, issued_at, revoked FROM subject_credentials
+		WHERE subject_key = ?`, subjectKey))
+	return c, notFound("激活凭证", "credential", err)
+}
+
+func (r reader) SubjectCredentials(ctx context.Context) ([]*store.SubjectCredential, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT subject_key, hash, issued_at, revoked FROM subject_credentials
+		ORDER BY issued_at DESC, subject_key`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*store.SubjectCredential
+	for rows.Next() {
+		c, err := scanCredential(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (r reader) OneTimeCode(ctx context.Context, subjectKey string) (*store.OneTimeCode, error) {
+	c := store.OneTimeCode{SubjectKey: subjectKey}
+	var expires sql.NullInt64
+	err := r.q.QueryRowContext(ctx, `SELECT hash, expires_at, attempts FROM one_time_codes WHERE subject_key = ?`, subjectKey).
+		Scan(&c.Hash, &expires, &c.Attempts)
+	if err != nil {
+		return nil, notFound("验证码", "one-time code", err)
+	}
+	c.ExpiresAt = fromUnix(expires)
+	return &c, nil
+}
+
+func (t *tx) PutSubjectCredential(c *store.SubjectCredential) error {
+	return t.exec(`INSERT INTO subject_credentials (subject_key, hash, issued_at, revoked) VALUES (?, ?, ?, ?)
+		ON CONFLICT (subject_key) DO UPDATE SET hash = excluded.hash, issued_at = excluded.issued_at, revoked = excluded.revoked`,
+		c.SubjectKey, c.Hash, unix(c.IssuedAt), c.Revoked)
+}
+
+func (t *tx) PutOneTimeCode(c *store.OneTimeCode) error {
+	return t.exec(`INSERT INTO one_time_codes (subject_key, hash, expires_at, attempts) VALUES (?, ?, ?, ?)
+		ON CONFLICT (subject_key) DO UPDATE SET hash = excluded.hash, expires_at = excluded.expires_at, attempts = excluded.attempts`,
+		c.SubjectKey, c.Hash, unix(c.ExpiresAt), c.Attempts)
+}
+
+func (t *tx) DeleteOneTimeCode(subjectKey string) error {
+	return t.exec(`DELETE FROM one_time_codes WHERE subject_key = ?`, subjectKey)
+}
+
+func (t *tx) DeleteSubjectSessions(subjectKey string) error {
+	if subjectKey == "" {
+		return nil // staff sessions have no subject key: never sign them all out here
+	}
+	return t.exec(`DELETE FROM sessions WHERE subject_key = ?`, subjectKey)
 }

@@ -178,6 +178,110 @@ func testSessions(t *testing.T, s store.Store) {
 	if _, err := s.SessionByKey(ctx, "k-c"); err != nil {
 		t.Fatalf("another user's session went too: %v", err)
 	}
+	if got, _ := s.SessionByKey(ctx, "k-c"); got.SubjectKey != "" {
+		t.Fatalf("a staff session has subject key %q", got.SubjectKey)
+	}
+
+	// A subject's session: user 0 and its subject key. Signing a subject out everywhere
+	// leaves other subjects' and staff sessions alone.
+	d := &store.Session{Key: "k-d", SubjectKey: "91371002MA3C000001", CreatedAt: t1, LastSeenAt: t1}
+	e := &store.Session{Key: "k-e", SubjectKey: "P:abc", CreatedAt: t1, LastSeenAt: t1}
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.InsertSession(d); err != nil {
+			return err
+		}
+		return tx.InsertSession(e)
+	})
+	got, err = s.SessionByKey(ctx, "k-d")
+	if err != nil || got.UserID != 0 || got.SubjectKey != "91371002MA3C000001" {
+		t.Fatalf("subject session = %+v, %v", got, err)
+	}
+	update(t, s, func(tx store.Tx) error { return tx.DeleteSubjectSessions("91371002MA3C000001") })
+	_, err = s.SessionByKey(ctx, "k-d")
+	wantCode(t, err, credit.ENOTFOUND)
+	update(t, s, func(tx store.Tx) error { return tx.DeleteSubjectSessions("") }) // no key: nothing
+	for _, k := range []string{"k-c", "k-e"} {
+		if _, err := s.SessionByKey(ctx, k); err != nil {
+			t.Fatalf("session %s went too: %v", k, err)
+		}
+	}
+}
+
+func testSubjectCredentials(t *testing.T, s store.Store) {
+	_, err := s.SubjectCredential(ctx, "91371002MA3C000001")
+	wantCode(t, err, credit.ENOTFOUND)
+	a := &store.SubjectCredential{SubjectKey: "91371002MA3C000001", Hash: "h1", IssuedAt: t1}
+	b := &store.SubjectCredential{SubjectKey: "91371002MA3C000002", Hash: "h2", IssuedAt: t1.Add(time.Hour)}
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.PutSubjectCredential(a); err != nil {
+			return err
+		}
+		return tx.PutSubjectCredential(b)
+	})
+	same := func(got, want *store.SubjectCredential) {
+		t.Helper()
+		if got.SubjectKey != want.SubjectKey || got.Hash != want.Hash || !got.IssuedAt.Equal(sec(want.IssuedAt)) || got.Revoked != want.Revoked {
+			t.Fatalf("credential = %+v, want %+v", got, want)
+		}
+	}
+	got, err := s.SubjectCredential(ctx, a.SubjectKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(got, a)
+	list, err := s.SubjectCredentials(ctx)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("SubjectCredentials = %+v, %v", list, err)
+	}
+	same(list[0], b) // newest first
+	same(list[1], a)
+
+	// Re-issuing replaces the hash and time; revoking keeps the row.
+	a.Hash, a.IssuedAt = "h1'", t1.Add(2*time.Hour)
+	update(t, s, func(tx store.Tx) error { return tx.PutSubjectCredential(a) })
+	a.Revoked = true
+	update(t, s, func(tx store.Tx) error { return tx.PutSubjectCredential(a) })
+	got, err = s.SubjectCredential(ctx, a.SubjectKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(got, a)
+	if list, err := s.SubjectCredentials(ctx); err != nil || len(list) != 2 || list[0].SubjectKey != a.SubjectKey {
+		t.Fatalf("after re-issue: %+v, %v", list, err)
+	}
+}
+
+func testOneTimeCodes(t *testing.T, s store.Store) {
+	_, err := s.OneTimeCode(ctx, "P:abc")
+	wantCode(t, err, credit.ENOTFOUND)
+	c := &store.OneTimeCode{SubjectKey: "P:abc", Hash: "h", ExpiresAt: t1.Add(5 * time.Minute)}
+	other := &store.OneTimeCode{SubjectKey: "P:def", Hash: "g", ExpiresAt: t1}
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.PutOneTimeCode(c); err != nil {
+			return err
+		}
+		return tx.PutOneTimeCode(other)
+	})
+	check := func(want *store.OneTimeCode) {
+		t.Helper()
+		got, err := s.OneTimeCode(ctx, want.SubjectKey)
+		if err != nil || got.Hash != want.Hash || !got.ExpiresAt.Equal(sec(want.ExpiresAt)) || got.Attempts != want.Attempts {
+			t.Fatalf("OneTimeCode = %+v, %v; want %+v", got, err, want)
+		}
+	}
+	check(c)
+	c.Attempts = 3
+	update(t, s, func(tx store.Tx) error { return tx.PutOneTimeCode(c) })
+	check(c)
+	// A new code replaces the pending one, attempts and all.
+	c.Hash, c.ExpiresAt, c.Attempts = "h2", t1.Add(10*time.Minute), 0
+	update(t, s, func(tx store.Tx) error { return tx.PutOneTimeCode(c) })
+	check(c)
+	update(t, s, func(tx store.Tx) error { return tx.DeleteOneTimeCode("P:abc") })
+	_, err = s.OneTimeCode(ctx, "P:abc")
+	wantCode(t, err, credit.ENOTFOUND)
+	update(t, s, func(tx store.Tx) error { return tx.DeleteOneTimeCode("P:abc") }) // twice is fine
+	check(other)
 }
 
 func testLoginFailures(t *testing.T, s store.Store) {

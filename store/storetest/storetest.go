@@ -38,6 +38,8 @@ func Run(t *testing.T, open Opener) {
 		{"QueryLog", testQueryLog},
 		{"Audit", testAudit},
 		{"AuditConcurrent", testAuditConcurrent},
+		{"SubjectCredentials", testSubjectCredentials},
+		{"OneTimeCodes", testOneTimeCodes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

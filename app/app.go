@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -222,13 +223,32 @@ func (a *App) WriteRejects(ctx context.Context, batchID int64, w io.Writer, f fo
 	if err != nil {
 		return err
 	}
-	err = a.Store.Rejects(ctx, batchID, func(r *store.Reject) error {
+	err = a.Rejects(ctx, batchID, func(r *store.Reject) error {
 		return fw.Write(format.WithReason(len(b.Header), r.Values, RejectReason(r)))
 	})
 	if err != nil {
 		return err
 	}
 	return fw.Close()
+}
+
+// Rejects calls fn for each rejected row of a batch with its values opened: the importer seals
+// them (they may hold personal information). Callers log the read (查询使用登记) as the
+// authorisation matrix says.
+func (a *App) Rejects(ctx context.Context, batchID int64, fn func(*store.Reject) error) error {
+	return a.Store.Rejects(ctx, batchID, func(r *store.Reject) error {
+		if r.Sealed != nil {
+			b, err := a.Sealer.Open(r.Sealed)
+			if err != nil {
+				return fmt.Errorf("open rejected row %d of batch %d: %w", r.Row, batchID, err)
+			}
+			if err := json.Unmarshal(b, &r.Values); err != nil {
+				return fmt.Errorf("rejected row %d of batch %d: %w", r.Row, batchID, err)
+			}
+			r.Sealed = nil
+		}
+		return fn(r)
+	})
 }
 
 // RejectReason renders a rejected row's errors in one line: "第 12 行 处罚决定日期(decision_date): … [date]".

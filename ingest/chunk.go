@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -97,8 +98,23 @@ func (v *validator) produce(ctx context.Context, rd format.Reader, checkpoint, s
 }
 
 func (v *validator) rejectRow(num int, values []string, sourceID string, errs ...credit.FieldError) *row {
-	return &row{num: num, reject: &store.Reject{Row: num, Dept: v.dept, Item: v.item.Code, SourceID: sourceID,
-		Values: append([]string(nil), values...), Errors: errs}}
+	return &row{num: num, reject: newReject(v.im.Sealer, num, v.dept, v.item.Code, sourceID, values, errs)}
+}
+
+// newReject keeps a rejected row with its values sealed: a row that failed validation may still
+// hold a resident ID or a person's name, and nothing personal is stored in clear.
+func newReject(s *credit.Sealer, num int, dept, item, sourceID string, values []string, errs []credit.FieldError) *store.Reject {
+	r := &store.Reject{Row: num, Dept: dept, Item: item, SourceID: sourceID, Errors: errs}
+	b, err := json.Marshal(values)
+	if err == nil {
+		r.Sealed, err = s.Seal(b)
+	}
+	if err != nil || r.Sealed == nil {
+		// Sealing cannot fail with a working key; if it ever does, keep the row rather than
+		// lose it (nothing submitted is lost), in clear.
+		r.Values, r.Sealed = append([]string(nil), values...), nil
+	}
+	return r
 }
 
 func asFieldError(err error) credit.FieldError {

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/xinyong/xinyong/ingest/format"
-	"github.com/xinyong/xinyong/store"
 )
 
 // TestImportXLSXAndJSONL imports the same rows from an XLSX workbook and from JSON Lines: the
@@ -46,8 +45,7 @@ func TestImportXLSXAndJSONL(t *testing.T) {
 	if j.Batch.Format != "jsonl" || j.Batch.Unchanged != 1 || j.Batch.Rejected != 1 || j.Batch.Accepted != 0 {
 		t.Fatalf("jsonl batch = %+v", j.Batch)
 	}
-	var rj []*store.Reject
-	e.st.Rejects(t.Context(), x.Batch.ID, func(r *store.Reject) error { rj = append(rj, r); return nil })
+	rj := e.rejects(x.Batch.ID)
 	if len(rj) != 1 || rj[0].Row != 3 || rj[0].Errors[0].Field != "decision_date" {
 		t.Fatalf("xlsx rejects = %+v", rj)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -84,6 +85,30 @@ func (e *env) file(name string, rows [][]string) string {
 	return p
 }
 
+// rejects reads a batch's rejected rows, checks they are stored sealed, and opens them.
+func (e *env) rejects(batchID int64) []*store.Reject {
+	e.t.Helper()
+	var out []*store.Reject
+	err := e.st.Rejects(context.Background(), batchID, func(r *store.Reject) error {
+		if r.Sealed == nil || len(r.Values) != 0 {
+			e.t.Fatalf("rejected row %d is not sealed: %+v", r.Row, r.Values)
+		}
+		plain, err := e.im.Sealer.Open(r.Sealed)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(plain, &r.Values); err != nil {
+			return err
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
 func (e *env) imp(dept, item, path string) *ingest.Result {
 	e.t.Helper()
 	res, err := e.im.Import(context.Background(), ingest.Request{Dept: dept, Item: item, Path: path})
@@ -120,7 +145,7 @@ func TestImportLifecycle(t *testing.T) {
 		t.Fatalf("batch = %+v", b)
 	}
 	var rejects []*store.Reject
-	e.st.Rejects(context.Background(), b.ID, func(r *store.Reject) error { rejects = append(rejects, r); return nil })
+	rejects = e.rejects(b.ID)
 	if len(rejects) != 2 || rejects[0].Row != 4 || rejects[0].Errors[0].Field != credit.ColSubjectCode || rejects[0].Errors[0].Rule != credit.RuleCode ||
 		rejects[1].Row != 5 || rejects[1].Errors[0].Field != "decision_date" || rejects[1].Values[0] != "P4" {
 		t.Fatalf("rejects = %+v %+v", rejects[0], rejects[1])
@@ -159,8 +184,7 @@ func TestImportLifecycle(t *testing.T) {
 	if res3.Batch.Accepted != 2 || res3.Batch.Versions != 1 || res3.Batch.Rejected != 0 {
 		t.Fatalf("fix batch = %+v", res3.Batch)
 	}
-	rejects = nil
-	e.st.Rejects(context.Background(), b.ID, func(r *store.Reject) error { rejects = append(rejects, r); return nil })
+	rejects = e.rejects(b.ID)
 	if rejects[0].Resolved != res3.Batch.ID || rejects[1].Resolved != res3.Batch.ID {
 		t.Fatalf("rejects not resolved: %+v %+v", rejects[0], rejects[1])
 	}

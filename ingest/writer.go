@@ -188,9 +188,9 @@ func (w *writer) resolveSubjects(tx store.Tx, c *chunk, newIDs map[string]int64)
 		if r.alias != "" {
 			sid, ok := aliasIDs[r.alias]
 			if !ok {
-				r.reject = &store.Reject{Row: r.num, Dept: w.batch.Dept, Item: w.batch.Item, SourceID: r.valid.SourceID,
-					Values: r.values, Errors: []credit.FieldError{{Field: credit.ColSubjectCode, Rule: credit.RuleCode,
-						Message: "未找到该注册号或组织机构代码对应的主体，请使用统一社会信用代码 / unknown legacy code: use the unified social credit code"}}}
+				r.reject = newReject(w.im.Sealer, r.num, w.batch.Dept, w.batch.Item, r.valid.SourceID, r.values,
+					[]credit.FieldError{{Field: credit.ColSubjectCode, Rule: credit.RuleCode,
+						Message: "未找到该注册号或组织机构代码对应的主体，请使用统一社会信用代码 / unknown legacy code: use the unified social credit code"}})
 				continue
 			}
 			r.subjectID = sid

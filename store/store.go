@@ -203,12 +203,16 @@ type BatchFilter struct {
 
 // Reject is one rejected row, kept so it can be fixed and resubmitted (问题数据).
 type Reject struct {
-	BatchID  int64               `json:"batch_id"`
-	Row      int                 `json:"row"`
-	Dept     string              `json:"dept"`
-	Item     string              `json:"item"`
-	SourceID string              `json:"source_id,omitempty"`
-	Values   []string            `json:"values"`
+	BatchID  int64    `json:"batch_id"`
+	Row      int      `json:"row"`
+	Dept     string   `json:"dept"`
+	Item     string   `json:"item"`
+	SourceID string   `json:"source_id,omitempty"`
+	Values   []string `json:"values"`
+	// Sealed holds Values encrypted with the platform key (credit.Sealer) when the importer
+	// sealed them: a rejected row may carry personal information. Stores keep it as given;
+	// app.Rejects opens it into Values.
+	Sealed   []byte              `json:"-"`
 	Errors   []credit.FieldError `json:"errors"`
 	Resolved int64               `json:"resolved_by_batch,omitempty"`
 }

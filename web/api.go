@@ -389,7 +389,7 @@ var errStop = errors.New("stop")
 func (s *Server) pageRejects(r *http.Request, batchID int64, offset, limit int) ([]*store.Reject, bool, error) {
 	var out []*store.Reject
 	more, i := false, 0
-	err := s.app.Store.Rejects(r.Context(), batchID, func(rj *store.Reject) error {
+	err := s.app.Rejects(r.Context(), batchID, func(rj *store.Reject) error {
 		i++
 		if i <= offset {
 			return nil

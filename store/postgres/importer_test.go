@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -318,6 +319,17 @@ func takeSnapshot(t *testing.T, st store.Store, sealer *credit.Sealer) *snapshot
 	}
 	for _, b := range bs {
 		err := st.Rejects(ctx, b.ID, func(r *store.Reject) error {
+			// Values are sealed (random nonce): compare what they open to.
+			if r.Sealed != nil {
+				plain, err := sealer.Open(r.Sealed)
+				if err != nil {
+					return err
+				}
+				if err := json.Unmarshal(plain, &r.Values); err != nil {
+					return err
+				}
+				r.Sealed = nil
+			}
 			r.BatchID, r.Resolved = batchRef(r.BatchID), batchRef(r.Resolved)
 			snap.rejects = append(snap.rejects, *r)
 			return nil

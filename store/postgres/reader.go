@@ -329,7 +329,7 @@ func (r reader) Batches(ctx context.Context, f store.BatchFilter) ([]*store.Batc
 // Rejects streams the rows from the pool. Inside a transaction it reads them all first: the
 // transaction's one connection is busy until a result is read, and fn may well query again.
 func (r reader) Rejects(ctx context.Context, batchID int64, fn func(*store.Reject) error) error {
-	rows, err := r.q.Query(ctx, `SELECT batch_id, row_num, dept, item, source_id, vals, errors, coalesce(resolved_batch, 0)
+	rows, err := r.q.Query(ctx, `SELECT batch_id, row_num, dept, item, source_id, vals, errors, coalesce(resolved_batch, 0), sealed
 		FROM rejects WHERE batch_id = $1 ORDER BY row_num`, batchID)
 	if err != nil {
 		return err
@@ -339,7 +339,7 @@ func (r reader) Rejects(ctx context.Context, batchID int64, fn func(*store.Rejec
 	for rows.Next() {
 		var rj store.Reject
 		var vals, errs string
-		if err := rows.Scan(&rj.BatchID, &rj.Row, &rj.Dept, &rj.Item, &rj.SourceID, &vals, &errs, &rj.Resolved); err != nil {
+		if err := rows.Scan(&rj.BatchID, &rj.Row, &rj.Dept, &rj.Item, &rj.SourceID, &vals, &errs, &rj.Resolved, &rj.Sealed); err != nil {
 			return err
 		}
 		if err := json.Unmarshal([]byte(vals), &rj.Values); err != nil {

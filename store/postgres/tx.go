@@ -399,7 +399,7 @@ func (t *tx) SaveBatchProgress(b *store.Batch) error {
 		b.Rejected, ts(b.FinishedAt), b.ID)
 }
 
-var rejectColumns = []string{"batch_id", "row_num", "dept", "item", "source_id", "vals", "errors"}
+var rejectColumns = []string{"batch_id", "row_num", "dept", "item", "source_id", "vals", "errors", "sealed"}
 
 func (t *tx) InsertRejects(rs []*store.Reject) error {
 	// INSERT rather than COPY even for many rows: a row already kept is skipped (ON CONFLICT),
@@ -409,7 +409,7 @@ func (t *tx) InsertRejects(rs []*store.Reject) error {
 			r := rs[i]
 			vals, _ := json.Marshal(r.Values)
 			errs, _ := json.Marshal(r.Errors)
-			return append(a, r.BatchID, r.Row, r.Dept, r.Item, r.SourceID, string(vals), string(errs))
+			return append(a, r.BatchID, r.Row, r.Dept, r.Item, r.SourceID, string(vals), string(errs), r.Sealed)
 		})
 }
 

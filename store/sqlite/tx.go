@@ -383,12 +383,12 @@ func (t *tx) SaveBatchProgress(b *store.Batch) error {
 }
 
 func (t *tx) InsertRejects(rs []*store.Reject) error {
-	return t.insertRows(`INSERT OR IGNORE INTO rejects (batch_id, row_num, dept, item, source_id, vals, errors) VALUES `, 7, len(rs),
+	return t.insertRows(`INSERT OR IGNORE INTO rejects (batch_id, row_num, dept, item, source_id, vals, errors, sealed) VALUES `, 8, len(rs),
 		func(i int, a []any) []any {
 			r := rs[i]
 			vals, _ := json.Marshal(r.Values)
 			errs, _ := json.Marshal(r.Errors)
-			return append(a, r.BatchID, r.Row, r.Dept, r.Item, r.SourceID, string(vals), string(errs))
+			return append(a, r.BatchID, r.Row, r.Dept, r.Item, r.SourceID, string(vals), string(errs), r.Sealed)
 		})
 }
 

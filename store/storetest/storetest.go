@@ -346,6 +346,7 @@ func testBatches(t *testing.T, s store.Store) {
 			{BatchID: b.ID, Row: 3, Dept: "scjg", Item: "admin_penalty", SourceID: "S9", Values: []string{"x", "y"},
 				Errors: []credit.FieldError{{Field: "subject_code", Rule: "code", Message: "校验位错误"}}},
 			{BatchID: b.ID, Row: 5, Dept: "scjg", Item: "admin_penalty", Values: []string{"z"}, Errors: []credit.FieldError{{Rule: "format", Message: "m"}}},
+			{BatchID: b.ID, Row: 7, Dept: "scjg", Item: "admin_penalty", Sealed: []byte{0, 1, 2, 250}, Errors: []credit.FieldError{{Rule: "format", Message: "s"}}},
 		}
 		if err := tx.InsertRejects(rj); err != nil {
 			return err
@@ -360,7 +361,8 @@ func testBatches(t *testing.T, s store.Store) {
 	if err := s.Rejects(ctx, b.ID, func(r *store.Reject) error { rows = append(rows, r); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 2 || rows[0].Row != 3 || rows[0].Errors[0].Message != "校验位错误" || rows[1].Values[0] != "z" {
+	if len(rows) != 3 || rows[0].Row != 3 || rows[0].Errors[0].Message != "校验位错误" || rows[1].Values[0] != "z" ||
+		string(rows[2].Sealed) != "\x00\x01\x02\xfa" || len(rows[2].Values) != 0 || rows[0].Sealed != nil {
 		t.Fatalf("Rejects = %+v", rows)
 	}
 	b2 := &store.Batch{Dept: "scjg", Item: "admin_penalty", FileHash: "def", Status: store.BatchRunning, CreatedAt: t0}
@@ -369,7 +371,7 @@ func testBatches(t *testing.T, s store.Store) {
 			return err
 		}
 		n, err := tx.OpenRejectCount("scjg", "admin_penalty")
-		if err != nil || n != 2 {
+		if err != nil || n != 3 {
 			return fmt.Errorf("OpenRejectCount = %d, %v", n, err)
 		}
 		n, err = tx.ResolveRejects("scjg", "admin_penalty", []string{"S9", "S10"}, b2.ID)
@@ -377,7 +379,7 @@ func testBatches(t *testing.T, s store.Store) {
 			return fmt.Errorf("ResolveRejects = %d, %v", n, err)
 		}
 		n, _ = tx.OpenRejectCount("scjg", "admin_penalty")
-		if n != 1 {
+		if n != 2 {
 			return fmt.Errorf("open after resolve = %d", n)
 		}
 		return nil

@@ -590,19 +590,26 @@ func (a *App) Login(ctx context.Context, username, password, remoteAddr, userAge
 // loginFailed counts a failed sign-in, records it, and returns the refusal: ErrLogin, or the
 // lockout when this failure completes a run.
 func (a *App) loginFailed(ctx context.Context, name, reason, remoteAddr string, now time.Time) error {
+	return a.signInFailed(ctx, name, userObject(name), ActionLoginFailure, ErrLogin, reason, remoteAddr, now)
+}
+
+// signInFailed records one failed sign-in under lockName (a user name, or a subject's sign-in
+// name), audits it against object, and returns refusal — or the lockout when this failure
+// completes a run. Staff and subject sign-in share it so they lock alike.
+func (a *App) signInFailed(ctx context.Context, lockName, object, action string, refusal error, reason, remoteAddr string, now time.Time) error {
 	lock := auth.DefaultLockout
 	var until time.Time
 	err := a.update(ctx, func(tx store.Tx) error {
 		until = time.Time{}
-		if err := tx.AddLoginFailure(name, now, remoteAddr); err != nil {
+		if err := tx.AddLoginFailure(lockName, now, remoteAddr); err != nil {
 			return err
 		}
 		// Whoever failed is not known: the anonymous public.
-		if err := a.audit(ctx, tx, (*auth.Principal)(nil).Actor(), ActionLoginFailure, userObject(name),
+		if err := a.audit(ctx, tx, (*auth.Principal)(nil).Actor(), action, object,
 			map[string]any{"reason": reason, "remote_addr": remoteAddr}); err != nil {
 			return err
 		}
-		fails, err := tx.LoginFailures(ctx, name, lock.Since(now))
+		fails, err := tx.LoginFailures(ctx, lockName, lock.Since(now))
 		if err != nil {
 			return err
 		}
@@ -611,17 +618,17 @@ func (a *App) loginFailed(ctx context.Context, name, reason, remoteAddr string, 
 			return nil
 		}
 		until = end
-		return a.audit(ctx, tx, ActorSystem, ActionLockout, userObject(name),
+		return a.audit(ctx, tx, ActorSystem, ActionLockout, object,
 			map[string]any{"until": end, "failures": len(fails), "remote_addr": remoteAddr})
 	})
 	switch {
 	case err != nil:
 		return err
 	case !until.IsZero():
-		a.Log.Warn("account locked", "user", name, "until", until, "remote_addr", remoteAddr)
+		a.Log.Warn("sign-in locked", "object", object, "until", until, "remote_addr", remoteAddr)
 		return auth.LockedError(until.In(time.Local))
 	}
-	return ErrLogin
+	return refusal
 }
 
 // Session returns the principal of a signed-in session at now, applying

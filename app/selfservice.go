@@ -324,38 +324,7 @@ func (a *App) SubjectLogin(ctx context.Context, code, credential, remoteAddr, us
 // subjectLoginFailed counts and records a failed organisation sign-in and returns the refusal:
 // ErrSubjectLogin, or the lockout when this failure completes a run.
 func (a *App) subjectLoginFailed(ctx context.Context, key, reason, remoteAddr string, now time.Time) error {
-	lock := auth.DefaultLockout
-	name := subjectLoginName(key)
-	var until time.Time
-	err := a.update(ctx, func(tx store.Tx) error {
-		until = time.Time{}
-		if err := tx.AddLoginFailure(name, now, remoteAddr); err != nil {
-			return err
-		}
-		if err := a.audit(ctx, tx, (*auth.Principal)(nil).Actor(), ActionSubjectLoginFailure, subjectObject(key),
-			map[string]any{"reason": reason, "remote_addr": remoteAddr}); err != nil {
-			return err
-		}
-		fails, err := tx.LoginFailures(ctx, name, lock.Since(now))
-		if err != nil {
-			return err
-		}
-		locked, end := lock.Check(fails, now)
-		if !locked {
-			return nil
-		}
-		until = end
-		return a.audit(ctx, tx, ActorSystem, ActionLockout, subjectObject(key),
-			map[string]any{"until": end, "failures": len(fails), "remote_addr": remoteAddr})
-	})
-	switch {
-	case err != nil:
-		return err
-	case !until.IsZero():
-		a.Log.Warn("subject locked", "subject", key, "until", until, "remote_addr", remoteAddr)
-		return auth.LockedError(until.In(time.Local))
-	}
-	return ErrSubjectLogin
+	return a.signInFailed(ctx, subjectLoginName(key), subjectObject(key), ActionSubjectLoginFailure, ErrSubjectLogin, reason, remoteAddr, now)
 }
 
 // newSubjectSession stores a fresh session of p (never an id the browser brought), forgets the

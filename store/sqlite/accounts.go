@@ -362,51 +362,22 @@ func (t *tx) AppendQueryLog(q *store.QueryLog) error {
 // AppendAudit checks e against the head read in this transaction; the single writer
 // connection serialises appends, so nothing can slip in between.
 func (t *tx) AppendAudit(e *audit.Entry) error {
-	if err := checkChained(e); err != nil {
+	if err := store.CheckAuditChained(e); err != nil {
 		return err
 	}
 	seq, hash, err := t.AuditHead(t.ctx)
 	if err != nil {
 		return err
 	}
-	if err := checkNext(e, seq, hash); err != nil {
+	if err := store.CheckAuditNext(e, seq, hash); err != nil {
 		return err
 	}
 	err = t.exec(`INSERT INTO audit_log (seq, at, actor, action, object, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.Seq, e.At.UnixMicro(), e.Actor, e.Action, e.Object, string(e.Detail), e.Prev, e.Hash)
 	if isUnique(err) {
-		return auditConflict(e.Seq, seq)
+		return store.AuditConflict(e.Seq, seq)
 	}
 	return err
-}
-
-// checkChained refuses an entry that would not verify once stored: invalid, not chained with
-// audit.Chain (time finer than microseconds, hash not matching).
-func checkChained(e *audit.Entry) error {
-	if err := e.Check(); err != nil {
-		return err
-	}
-	if e.At.Nanosecond()%1000 != 0 || e.Hash != e.Compute(e.Prev) {
-		return credit.Errorf(credit.EINVALID, "审计条目未用 audit.Chain 链接 / audit entry %d was not chained with audit.Chain", e.Seq)
-	}
-	return nil
-}
-
-// checkNext makes sure e follows the head (seq, hash).
-func checkNext(e *audit.Entry, seq int64, hash string) error {
-	if e.Seq != seq+1 {
-		return auditConflict(e.Seq, seq)
-	}
-	if e.Prev != hash {
-		return credit.Errorf(credit.ECONFLICT, "审计条目 %d 的前序哈希与第 %d 条不符 / audit entry %d does not follow the hash of entry %d",
-			e.Seq, seq, e.Seq, seq)
-	}
-	return nil
-}
-
-func auditConflict(got, head int64) error {
-	return credit.Errorf(credit.ECONFLICT, "审计条目序号 %d 不是 %d（已有其他条目写入） / audit entry seq %d is not %d (another entry was appended)",
-		got, head+1, got, head+1)
 }
 
 // Subject self-service (migration 0005_subject_accounts.sql).

@@ -178,6 +178,9 @@ func (a *App) Import(ctx context.Context, req ingest.Request, progress func(inge
 		b := res.Batch
 		a.Log.Info("import", "batch", b.ID, "dept", b.Dept, "item", b.Item, "status", b.Status, "rows", b.Rows,
 			"accepted", b.Accepted, "versions", b.Versions, "unchanged", b.Unchanged, "rejected", b.Rejected, "repeat", res.Repeat)
+		if err != nil && b.Status == store.BatchRunning {
+			a.Log.Error("import interrupted; it resumes when the same file is submitted again", "batch", b.ID, "checkpoint", b.Checkpoint, "err", err)
+		}
 		if !res.Repeat && (b.Status == store.BatchDone || b.Status == store.BatchFailed) {
 			if aerr := a.auditImport(context.WithoutCancel(ctx), req.SubmittedBy, res); aerr != nil {
 				err = errors.Join(err, aerr)

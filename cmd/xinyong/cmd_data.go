@@ -68,7 +68,15 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 				fmt.Fprintf(e.stderr, "%s: 已中断；再次运行同一命令将从断点继续 / interrupted: run the same command again to resume\n", path)
 				return exitCode(1)
 			}
-			fmt.Fprintf(e.stderr, "%s: %s\n", path, credit.ErrorMessage(err))
+			if credit.ErrorCode(err) == credit.EINTERNAL && res != nil && res.Batch != nil && res.Batch.Status == store.BatchRunning {
+				// A database or connection failure mid-load: every committed row is kept, and the
+				// operator needs the cause and the way on, not just "internal error".
+				fmt.Fprintf(e.stderr, "%s: 导入中断（已提交至文件第 %d 行）/ import interrupted after file row %d: %v\n"+
+					"  再次运行同一命令将从断点继续，不会重复 / run the same command again to resume; nothing is duplicated\n",
+					path, res.Batch.Checkpoint, res.Batch.Checkpoint, err)
+			} else {
+				fmt.Fprintf(e.stderr, "%s: %s\n", path, credit.ErrorMessage(err))
+			}
 			failed = true
 			continue
 		}
@@ -86,6 +94,8 @@ func printBatch(e *env, res *ingest.Result, took time.Duration) {
 	case res.Repeat:
 		fmt.Fprintf(e.stdout, "批次 %d：该文件已完整导入过，未做任何更改 / batch %d: this file was imported before; nothing changed\n", b.ID, b.ID)
 		return
+	case res.Resumed && res.ResumedFrom == 0:
+		fmt.Fprintf(e.stdout, "批次 %d：上次未提交任何行，从头继续 / batch %d resumed from the start (nothing was committed before)\n", b.ID, b.ID)
 	case res.Resumed:
 		fmt.Fprintf(e.stdout, "批次 %d：从第 %d 行之后继续 / batch %d resumed after file row %d\n", b.ID, res.ResumedFrom, b.ID, res.ResumedFrom)
 	}

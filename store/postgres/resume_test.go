@@ -371,7 +371,7 @@ func TestResumeAfterDroppedConnection(t *testing.T) {
 // database connection went away.
 func clearConnError(err error) bool {
 	msg := strings.ToLower(err.Error())
-	for _, s := range []string{"terminating connection", "administrator command", "conn closed", "connection reset", "broken pipe", "unexpected eof", "57p01", "use of closed network connection"} {
+	for _, s := range []string{"terminating connection", "administrator command", "conn closed", "connection reset", "broken pipe", "eof", "57p01", "closed network connection", "connection refused"} {
 		if strings.Contains(msg, s) {
 			return true
 		}

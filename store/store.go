@@ -228,3 +228,31 @@ const (
 	CounterRecords        = "records"       // current records
 	CounterRecordsPrefix  = "records.item." // + item code
 )
+
+// SearchLimit is the page size of q (20 when unset).
+func (q SearchQuery) SearchLimit() int {
+	if q.Limit <= 0 {
+		return 20
+	}
+	return q.Limit
+}
+
+// SearchNeed is how many hits a store fetches for q: up to the end of the page, plus one to
+// tell whether there are more.
+func (q SearchQuery) SearchNeed() int { return q.Offset + q.SearchLimit() + 1 }
+
+// SearchPage cuts q's page out of all hits (exact matches first, then fragment matches), the
+// same way for every store.
+func SearchPage(all []*credit.Subject, q SearchQuery) *SearchResult {
+	res := &SearchResult{}
+	if q.Offset < len(all) {
+		all = all[q.Offset:]
+	} else {
+		all = nil
+	}
+	if limit := q.SearchLimit(); len(all) > limit {
+		all, res.More = all[:limit], true
+	}
+	res.Subjects = all
+	return res
+}

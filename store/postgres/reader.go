@@ -118,15 +118,10 @@ func (r reader) SubjectByAlias(ctx context.Context, alias string) (*credit.Subje
 // answers. One or two characters give pg_trgm no trigram to look up, so those match the
 // subject's grams (its characters and adjacent pairs, GIN-indexed; migration 0004).
 func (r reader) SearchSubjects(ctx context.Context, q store.SearchQuery) (*store.SearchResult, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 20
-	}
-	res := &store.SearchResult{}
 	if q.Name == "" {
-		return res, nil
+		return &store.SearchResult{}, nil
 	}
-	need := q.Offset + limit + 1 // one more than the page tells whether there are more
+	need := q.SearchNeed()
 	// Both queries are planned for the actual name every time (pgx.QueryExecModeExec: an unnamed
 	// statement), never from a cached generic plan: whether walking ids in order or reading the
 	// trigram index is quicker depends on how common the fragment is.
@@ -153,16 +148,7 @@ func (r reader) SearchSubjects(ctx context.Context, q store.SearchQuery) (*store
 		}
 		all = append(all, more...)
 	}
-	if q.Offset < len(all) {
-		all = all[q.Offset:]
-	} else {
-		all = nil
-	}
-	if len(all) > limit {
-		all, res.More = all[:limit], true
-	}
-	res.Subjects = all
-	return res, nil
+	return store.SearchPage(all, q), nil
 }
 
 func (r reader) subjects(ctx context.Context, query string, args ...any) ([]*credit.Subject, error) {

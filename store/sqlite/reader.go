@@ -115,15 +115,10 @@ func (r reader) SubjectByAlias(ctx context.Context, alias string) (*credit.Subje
 // characters) for one or two, and a LIKE scan only for short queries with punctuation. No query
 // sorts its matches, so a fragment that matches most names still stops after one page.
 func (r reader) SearchSubjects(ctx context.Context, q store.SearchQuery) (*store.SearchResult, error) {
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 20
-	}
-	res := &store.SearchResult{}
 	if q.Name == "" {
-		return res, nil
+		return &store.SearchResult{}, nil
 	}
-	need := q.Offset + limit + 1 // one more than the page tells whether there are more
+	need := q.SearchNeed()
 	exact, err := r.subjects(ctx, `SELECT `+subjectCols+` FROM subjects WHERE name_norm = ? AND kind <> 'person' ORDER BY id LIMIT ?`, q.Name, need)
 	if err != nil {
 		return nil, err
@@ -158,16 +153,7 @@ func (r reader) SearchSubjects(ctx context.Context, q store.SearchQuery) (*store
 		}
 		all = append(all, more...)
 	}
-	if q.Offset < len(all) {
-		all = all[q.Offset:]
-	} else {
-		all = nil
-	}
-	if len(all) > limit {
-		all, res.More = all[:limit], true
-	}
-	res.Subjects = all
-	return res, nil
+	return store.SearchPage(all, q), nil
 }
 
 func (r reader) subjects(ctx context.Context, query string, args ...any) ([]*credit.Subject, error) {

@@ -204,6 +204,7 @@ func cmdUser(ctx context.Context, e *env, args []string) error {
 	usage := func() error {
 		fmt.Fprintln(e.stderr, "用法 / usage: xinyong user add --username U --name 姓名 --dept D --roles admin,submitter [--password-stdin]\n"+
 			"       xinyong user list [--dept D] [--json]\n"+
+			"       xinyong user update U [--name 姓名] [--dept D] [--roles R,…]\n"+
 			"       xinyong user disable U | enable U | reset-password U [--password-stdin]")
 		return exitCode(2)
 	}
@@ -219,6 +220,7 @@ func cmdUser(ctx context.Context, e *env, args []string) error {
 	case act == "add" && len(rest) == 1 && *username != "" && *name != "" && *dept != "" && *roles != "":
 	case act == "list" && len(rest) == 1:
 	case (act == "disable" || act == "enable" || act == "reset-password") && len(rest) == 2:
+	case act == "update" && len(rest) == 2 && (*name != "" || *dept != "" || *roles != ""):
 	default:
 		return usage()
 	}
@@ -270,6 +272,18 @@ func cmdUser(ctx context.Context, e *env, args []string) error {
 				u.CreatedAt.Local().Format("2006-01-02"))
 		}
 		return tw.Flush()
+	case "update":
+		var rs []auth.Role // nil keeps the roles
+		if *roles != "" {
+			if rs, err = parseRoles(*roles); err != nil {
+				return fail(e, err)
+			}
+		}
+		u, err := a.UpdateUser(ctx, actor, rest[1], *name, *dept, rs)
+		if err != nil {
+			return fail(e, err)
+		}
+		fmt.Fprintf(e.stdout, "已更新用户 / updated user %s（%s，部门 dept %s，角色 roles %s）\n", u.Username, u.Name, u.Dept, roleNames(u.Roles))
 	case "disable":
 		if err := a.DisableUser(ctx, actor, rest[1]); err != nil {
 			return fail(e, err)

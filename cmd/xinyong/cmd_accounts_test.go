@@ -74,6 +74,16 @@ func TestUserCommands(t *testing.T) {
 			t.Fatalf("%v: %v %s", args, err, errOut)
 		}
 	}
+	if out, errOut, err := runIn(t, data, "", "user", "update", "zhangsan", "--roles", "reviewer,clerk", "--name", "张三丰"); err != nil ||
+		!strings.Contains(out, "已更新用户") || !strings.Contains(out, "张三丰") || !strings.Contains(out, "reviewer") {
+		t.Fatalf("user update: %v %q %q", err, out, errOut)
+	}
+	if _, errOut, err := runIn(t, data, "", "user", "update", "zhangsan", "--roles", "emperor"); err == nil || errOut == "" {
+		t.Fatalf("user update with an unknown role: %v %q", err, errOut)
+	}
+	if _, errOut, err := runIn(t, data, "", "user", "update", "root", "--roles", "clerk"); err == nil || !strings.Contains(errOut, "最后一个") {
+		t.Fatalf("demoting the last admin: %v %q", err, errOut)
+	}
 	if out, _, err := runIn(t, data, "Xi-shan 88 Yuan!\n", "user", "reset-password", "zhangsan", "--password-stdin"); err != nil || !strings.Contains(out, "已重置密码") {
 		t.Fatalf("reset-password: %v %q", err, out)
 	}

@@ -162,16 +162,15 @@ func cmdRejects(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer done()
-	w := e.stdout
-	if *out != "" {
-		f, err := os.OpenFile(*out, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
+	w, closeOut, err := createOutput(e, *out)
+	if err != nil {
+		return err
 	}
-	return a.WriteRejects(ctx, id, w, format.Format(*ff))
+	if err := a.WriteRejects(ctx, id, w, format.Format(*ff)); err != nil {
+		closeOut()
+		return err
+	}
+	return closeOut() // a failed close may mean the file is incomplete
 }
 
 func cmdCode(ctx context.Context, e *env, args []string) error {
@@ -313,16 +312,19 @@ func cmdCatalog(ctx context.Context, e *env, args []string) error {
 	defer done()
 	switch rest[0] {
 	case "export":
-		w := e.stdout
+		path := ""
 		if len(rest) > 1 {
-			f, err := os.OpenFile(rest[1], os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600) // #nosec G703 -- the operator's own FILE argument
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			w = f
+			path = rest[1]
 		}
-		return catalog.Write(w, a.Catalog())
+		w, closeOut, err := createOutput(e, path)
+		if err != nil {
+			return err
+		}
+		if err := catalog.Write(w, a.Catalog()); err != nil {
+			closeOut()
+			return err
+		}
+		return closeOut()
 	case "import":
 		if len(rest) != 2 {
 			return usage()

@@ -147,5 +147,13 @@ func DefaultMatrix() Matrix {
 		batch("GET", "/api/v1/batches/{id}/rejects.json", ScopeBatchesRead, credit.DisclosureAuthorised),
 		// Government view of a subject (政务共享查询): always with a stated purpose, always logged.
 		gov("GET", "/api/v1/gov/subjects/{code}", ScopeRecordsRead),
+
+		// Lists, measures and window checks (名单、措施与信用核查).
+
+		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+
+		// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+
+		// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 	}
 }

@@ -52,6 +52,14 @@ type Reader interface {
 	Rejects(ctx context.Context, batchID int64, fn func(*Reject) error) error
 
 	Accounts
+
+	// Lists, measures and window checks (名单、措施与信用核查).
+
+	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+
+	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+
+	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 }
 
 // Tx is one read-write transaction.
@@ -99,6 +107,14 @@ type Tx interface {
 	OpenRejectCount(dept, item string) (int64, error)
 
 	AccountsTx
+
+	// Lists, measures and window checks (名单、措施与信用核查).
+
+	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+
+	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+
+	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 }
 
 // Alias maps a legacy code (15-digit registration number, 9-character organisation code) to the

@@ -36,6 +36,14 @@ var consoleSections = []consoleSection{
 	{"/console/querylog", "/console/querylog", "console.querylog"},
 	{"/console/audit", "/console/audit", "console.audit"},
 	{"/console/subject-accounts", "/console/subject-accounts", "console.subjectaccounts"},
+
+	// Lists, measures and window checks (名单、措施与信用核查).
+
+	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+
+	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+
+	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 }
 
 // navLink is one link of the console's navigation.

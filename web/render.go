@@ -27,7 +27,16 @@ var openAPIJSON []byte
 var pageNames = []string{"home", "search", "subject", "error", "login", "batches", "upload", "batch",
 	"departments", "users", "password", "tokens", "token_issued", "querylog", "audit",
 	"gov_subjects", "gov_subject",
-	"login_subject", "login_subject_person", "login_subject_code", "my", "subject_accounts", "subject_credential_issued"}
+	"login_subject", "login_subject_person", "login_subject_code", "my", "subject_accounts", "subject_credential_issued",
+
+	// Lists, measures and window checks (名单、措施与信用核查).
+
+	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+
+	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+
+	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+}
 
 // displayZone is the time zone pages show times in: China Standard Time, whatever the
 // server's own zone (containers often run in UTC).

@@ -55,6 +55,14 @@ func (s *Server) apiRoutes() []route {
 		{"POST", "/api/v1/code-exceptions", s.apiAddCodeException},
 		{"DELETE", "/api/v1/code-exceptions/{code}", s.apiRemoveCodeException},
 		{"GET", "/api/v1/openapi.json", s.apiOpenAPI},
+
+		// Lists, measures and window checks (名单、措施与信用核查).
+
+		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+
+		// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+
+		// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 	}
 }
 
@@ -116,6 +124,14 @@ func (s *Server) routes() {
 	// Console: the government view of a subject (政务共享查询), with a stated purpose, logged.
 	m.HandleFunc("GET /console/subjects", s.consoleGovSearch)
 	m.HandleFunc("GET /console/subjects/{code}", s.consoleGovSubject)
+
+	// Lists, measures and window checks (名单、措施与信用核查).
+
+	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+
+	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+
+	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 
 	// JSON API.
 	for _, rt := range s.apiRoutes() {

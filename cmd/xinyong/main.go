@@ -62,6 +62,14 @@ func commands() []command {
 		{"querylog", "导出查询使用登记 / export the query log (查询使用登记)", cmdQueryLog},
 		{"migrate", "升级数据库结构 / apply database migrations", cmdMigrate},
 		{"backup", "在线备份数据库 / back up the database while it serves", cmdBackup},
+		// Lists, measures and window checks (名单、措施与信用核查).
+
+		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+
+		// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+
+		// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+
 		{"bench", "性能测试（生成数据）/ benchmarks on generated data (ingest, lookup, search)", cmdBench},
 	}
 }

@@ -40,6 +40,14 @@ func Run(t *testing.T, open Opener) {
 		{"AuditConcurrent", testAuditConcurrent},
 		{"SubjectCredentials", testSubjectCredentials},
 		{"OneTimeCodes", testOneTimeCodes},
+
+		// Lists, measures and window checks (名单、措施与信用核查).
+
+		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+
+		// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+
+		// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

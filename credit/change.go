@@ -24,7 +24,7 @@ const (
 type StatusChange struct {
 	Kind       ChangeKind `json:"kind"`
 	SubjectID  int64      `json:"subject_id"`
-	SubjectKey string     `json:"subject_key"` // canonical code, or a person's keyed hash: never a resident ID
+	SubjectKey string     `json:"subject_key"`        // canonical code, or a person's keyed hash: never a resident ID
 	List       string     `json:"list,omitempty"`     // list type code, for list changes
 	EntryID    int64      `json:"entry_id,omitempty"` // list entry, for list changes
 	RecordID   int64      `json:"record_id,omitempty"`

@@ -77,7 +77,7 @@ func withState(r *http.Request) (*http.Request, *reqState) {
 func principal(r *http.Request) *auth.Principal { return state(r).p }
 
 // clientIP is the address a request came from, without the port. Rate limits and the query log
-// key on it; behind a reverse proxy it is the proxy's.
+// key on it; behind a trusted reverse proxy it is the client address the proxy saw (fromProxy).
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -87,7 +87,9 @@ func clientIP(r *http.Request) string {
 }
 
 // secureCookie reports whether cookies of this response must carry Secure.
-func (s *Server) secureCookie(r *http.Request) bool { return s.cfg.SecureCookies || r.TLS != nil }
+func (s *Server) secureCookie(r *http.Request) bool {
+	return s.cfg.SecureCookies || r.TLS != nil || forwardedTLS(r)
+}
 
 func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
 	// #nosec G124 -- Secure whenever the request came over TLS or SecureCookies is set; plain-HTTP development needs it off

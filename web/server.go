@@ -13,6 +13,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -43,6 +44,9 @@ type Config struct {
 	// LoginPerMinute and SearchPerMinute are the rate limits of sign-in (per address and per
 	// user name) and of public search (per address); 0 means the defaults.
 	LoginPerMinute, SearchPerMinute int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
+	// believed (ParseTrustedProxies); empty: none, the peer address is the client.
+	TrustedProxies []netip.Prefix
 	// Context, when set, is the parent of background imports: cancelling it (shutdown) stops
 	// them at their next chunk; they resume when the same file is submitted again.
 	Context context.Context
@@ -115,7 +119,7 @@ func NewServer(a *app.App, cfg Config) http.Handler {
 	for _, rt := range s.matrix.Missing(s.registered) {
 		s.log.Error("route without an access rule: refused to everyone", "method", rt[0], "pattern", rt[1])
 	}
-	s.h = s.recoverPanics(s.accessLog(s.secureHeaders(s.limitBody(s.rateLimit(s.authenticate(s.mux))))))
+	s.h = s.recoverPanics(s.fromProxy(s.accessLog(s.secureHeaders(s.limitBody(s.rateLimit(s.authenticate(s.mux)))))))
 	return s
 }
 

@@ -18,12 +18,15 @@ import (
 
 type serveFlags struct {
 	addr, cert, key string
+	proxies         string
 }
 
 func (s *serveFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&s.addr, "addr", envOr(getenv, "XINYONG_ADDR", "127.0.0.1:8080"), "监听地址 / listen address (XINYONG_ADDR)")
 	fs.StringVar(&s.cert, "tls-cert", getenv("XINYONG_TLS_CERT"), "TLS 证书 / TLS certificate file (XINYONG_TLS_CERT)")
 	fs.StringVar(&s.key, "tls-key", getenv("XINYONG_TLS_KEY"), "TLS 私钥 / TLS key file (XINYONG_TLS_KEY)")
+	fs.StringVar(&s.proxies, "trusted-proxy", getenv("XINYONG_TRUSTED_PROXIES"),
+		"可信反向代理地址或网段，逗号分隔 / trusted reverse proxies, addresses or CIDR prefixes, comma-separated (XINYONG_TRUSTED_PROXIES)")
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -73,9 +76,13 @@ func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, r
 	if err != nil {
 		return err
 	}
+	proxies, err := web.ParseTrustedProxies(sf.proxies)
+	if err != nil {
+		return err
+	}
 	// Forms stay valid across a restart and across servers that share the master key.
 	h := web.NewServer(a, web.Config{UploadDir: filepath.Join(c.DataDir, "uploads"), Log: a.Log,
-		SecureCookies: sf.cert != "", Context: ctx, CSRFKey: auth.DeriveKey(master, "csrf")})
+		SecureCookies: sf.cert != "", Context: ctx, CSRFKey: auth.DeriveKey(master, "csrf"), TrustedProxies: proxies})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: nil}
 	ln, err := net.Listen("tcp", sf.addr)
 	if err != nil {

@@ -58,6 +58,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 				slog.String("path", logPath(r)), slog.Int("status", status),
 				slog.Duration("duration", time.Since(start)), slog.Int64("bytes", sw.bytes),
 				slog.String("actor", principal(r).Actor()))
+			s.cfg.Metrics.observe(r.Method, state(r).pattern, status, time.Since(start))
 		}()
 		next.ServeHTTP(sw, r)
 		done = true

@@ -44,6 +44,8 @@ type Config struct {
 	// LoginPerMinute and SearchPerMinute are the rate limits of sign-in (per address and per
 	// user name) and of public search (per address); 0 means the defaults.
 	LoginPerMinute, SearchPerMinute int
+	// Metrics, when set, counts every request by route and status (NewMetrics).
+	Metrics *Metrics
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
 	// believed (ParseTrustedProxies); empty: none, the peer address is the client.
 	TrustedProxies []netip.Prefix
@@ -110,6 +112,7 @@ func NewServer(a *app.App, cfg Config) http.Handler {
 	}
 	s.loginByIP, s.loginByName, s.searchByIP = newLimiter(login), newLimiter(login), newLimiter(search)
 	s.pages = parsePages()
+	cfg.Metrics.watch(a)
 	s.routes()
 	// The matrix is default-deny: a route without a rule is refused at run time. Say so at
 	// start too (TestMatrixWalk fails on it).

@@ -19,6 +19,7 @@ import (
 type serveFlags struct {
 	addr, cert, key string
 	proxies         string
+	metrics         string
 }
 
 func (s *serveFlags) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -27,6 +28,8 @@ func (s *serveFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&s.key, "tls-key", getenv("XINYONG_TLS_KEY"), "TLS 私钥 / TLS key file (XINYONG_TLS_KEY)")
 	fs.StringVar(&s.proxies, "trusted-proxy", getenv("XINYONG_TRUSTED_PROXIES"),
 		"可信反向代理地址或网段，逗号分隔 / trusted reverse proxies, addresses or CIDR prefixes, comma-separated (XINYONG_TRUSTED_PROXIES)")
+	fs.StringVar(&s.metrics, "metrics-addr", getenv("XINYONG_METRICS_ADDR"),
+		"Prometheus 指标监听地址（内部端口，不对公众开放）/ listen address of the Prometheus metrics, an internal port (XINYONG_METRICS_ADDR)")
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -81,7 +84,19 @@ func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, r
 		return err
 	}
 	// Forms stay valid across a restart and across servers that share the master key.
-	h := web.NewServer(a, web.Config{UploadDir: filepath.Join(c.DataDir, "uploads"), Log: a.Log,
+	var metrics *web.Metrics
+	if sf.metrics != "" {
+		metrics = web.NewMetrics()
+		mln, err := net.Listen("tcp", sf.metrics)
+		if err != nil {
+			return fmt.Errorf("监听 %s 失败 / metrics listen: %w", sf.metrics, err)
+		}
+		msrv := &http.Server{Handler: metricsMux(metrics), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		fmt.Fprintf(e.stdout, "运行指标 / metrics at http://%s/metrics\n", mln.Addr())
+	}
+	h := web.NewServer(a, web.Config{UploadDir: filepath.Join(c.DataDir, "uploads"), Log: a.Log, Metrics: metrics,
 		SecureCookies: sf.cert != "", Context: ctx, CSRFKey: auth.DeriveKey(master, "csrf"), TrustedProxies: proxies})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: nil}
 	ln, err := net.Listen("tcp", sf.addr)
@@ -121,4 +136,11 @@ func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, r
 	}
 	fmt.Fprintln(e.stdout, "已停止 / stopped")
 	return nil
+}
+
+// metricsMux serves /metrics and nothing else on the internal metrics port.
+func metricsMux(m *web.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
 }

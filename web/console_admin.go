@@ -265,6 +265,80 @@ func (s *Server) consoleEnableUser(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/console/users?done=user_enabled", http.StatusSeeOther)
 }
 
+type userEditPage struct {
+	base
+	Target   *store.User
+	D        depts
+	Form     userForm
+	RoleOpts []roleOption
+	Error    string
+}
+
+func (s *Server) userEditPage(w http.ResponseWriter, r *http.Request) (userEditPage, error) {
+	p := userEditPage{base: s.consoleBase(w, r, "users.edit")}
+	u, err := s.app.User(r.Context(), r.PathValue("username"))
+	if err != nil {
+		return p, err
+	}
+	p.Target, p.Form = u, userForm{Username: u.Username, Name: u.Name, Dept: u.Dept}
+	roles := make([]string, len(u.Roles))
+	for i, role := range u.Roles {
+		roles[i] = string(role)
+	}
+	p.RoleOpts = staffRoles(p.L, roles)
+	p.D, err = s.depts(r, p.L)
+	return p, err
+}
+
+// consoleUserForm shows the form to change a user's name, department and roles.
+func (s *Server) consoleUserForm(w http.ResponseWriter, r *http.Request) {
+	p, err := s.userEditPage(w, r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "user_edit", p)
+}
+
+// consoleUpdateUser changes a user's name, department and roles (App.UpdateUser: the last
+// enabled admin cannot be demoted; the change applies at the user's next request). A user
+// needs at least one role: an empty choice is refused rather than read as "no change".
+func (s *Server) consoleUpdateUser(w http.ResponseWriter, r *http.Request) {
+	if err := readForm(r); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	f := userForm{Username: r.PathValue("username"), Name: r.PostForm.Get("name"), Dept: r.PostForm.Get("dept")}
+	checked := r.PostForm["roles"]
+	roles := make([]auth.Role, 0, len(checked))
+	for _, c := range checked {
+		roles = append(roles, auth.Role(c))
+	}
+	var err error
+	if strings.TrimSpace(f.Name) == "" || strings.TrimSpace(f.Dept) == "" {
+		err = errUserFieldsMissing
+	} else {
+		_, err = s.app.UpdateUser(r.Context(), actor(r), f.Username, f.Name, f.Dept, roles)
+	}
+	if err != nil {
+		s.formError(w, r, err, func(status int, msg string) {
+			p, err := s.userEditPage(w, r)
+			if err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+			p.Form, p.RoleOpts, p.Error = f, staffRoles(p.L, checked), msg
+			s.render(w, r, status, "user_edit", p)
+		})
+		return
+	}
+	http.Redirect(w, r, "/console/users?done=user_updated", http.StatusSeeOther)
+}
+
+// errUserFieldsMissing refuses an edit that blanks the name or the department.
+var errUserFieldsMissing = &credit.Error{Code: credit.EINVALID, Field: "name", Rule: credit.RuleRequired,
+	Message: "姓名和部门不能为空 / the name and the department are required"}
+
 type passwordPage struct {
 	base
 	Target *store.User

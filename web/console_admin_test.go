@@ -479,3 +479,52 @@ func regexpFind(t testing.TB, s, re string) string {
 	}
 	return m[1]
 }
+
+func TestConsoleEditUser(t *testing.T) {
+	e := newEnv(t, Config{})
+	e.addUser("admin", "fgw", auth.RoleAdmin)
+	e.addUser("sub", "scjg", auth.RoleSubmitter)
+	b := newBrowser(e)
+	tok := b.signInAs(t, "admin", "/console/")
+	contains(t, b.get("/console/users").Body.String(), `href="/console/users/sub/edit"`)
+	w := b.get("/console/users/sub/edit")
+	contains(t, w.Body.String(), `id="target-user">sub<`, `value="submitter" checked`, `value="scjg" selected`)
+
+	// The user's open session sees the new roles at its next request.
+	sb := newBrowser(e)
+	sb.signInAs(t, "sub", "/console/")
+	wantStatus(t, sb.get("/console/subjects"), http.StatusForbidden)
+	w = b.post("/console/users/sub/edit", url.Values{"csrf_token": {tok}, "name": {"李四"}, "dept": {"sw"}, "roles": {"clerk", "reviewer"}})
+	wantStatus(t, w, http.StatusSeeOther)
+	contains(t, b.get(w.Header().Get("Location")).Body.String(), "用户信息已更新", "审核员")
+	if actor, action, object := e.lastAudit(); actor != e.userActor("admin") || action != app.ActionUserUpdate || object != "user:sub" {
+		t.Errorf("audit entry %s %s %s", actor, action, object)
+	}
+	wantStatus(t, sb.get("/console/subjects"), http.StatusOK)
+
+	// Refusals keep the form and name the rule.
+	for _, c := range []struct {
+		form   url.Values
+		status int
+		says   string
+	}{
+		{url.Values{"name": {"李四"}, "dept": {"sw"}, "roles": {"root"}}, http.StatusBadRequest, "root"},
+		{url.Values{"name": {"李四"}, "dept": {"nosuch"}, "roles": {"clerk"}}, http.StatusBadRequest, "nosuch"},
+		{url.Values{"name": {""}, "dept": {"sw"}, "roles": {"clerk"}}, http.StatusBadRequest, "姓名和部门不能为空"},
+		{url.Values{"name": {"李四"}, "dept": {"sw"}}, http.StatusBadRequest, ""},
+	} {
+		c.form.Set("csrf_token", tok)
+		w := b.post("/console/users/sub/edit", c.form)
+		if w.Code != c.status && !(c.says == "nosuch" && w.Code == http.StatusNotFound) {
+			t.Errorf("%v: %d, want %d: %s", c.form, w.Code, c.status, w.Body)
+		}
+		contains(t, w.Body.String(), c.says)
+	}
+	// The last admin cannot demote itself.
+	w = b.post("/console/users/admin/edit", url.Values{"csrf_token": {tok}, "name": {"管理员"}, "dept": {"fgw"}, "roles": {"auditor"}})
+	wantStatus(t, w, http.StatusConflict)
+	contains(t, w.Body.String(), "最后一个可用的管理员")
+	wantStatus(t, b.get("/console/users/nobody/edit"), http.StatusNotFound)
+	// Only the admin edits users.
+	wantStatus(t, sb.post("/console/users/sub/edit", url.Values{"name": {"x"}}), http.StatusForbidden)
+}

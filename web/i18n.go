@@ -343,6 +343,7 @@ var messages = map[string][2]string{
 	"done.user_added":     {"用户已添加。", "The user was added."},
 	"done.user_disabled":  {"用户已停用，其登录会话已全部结束。", "The user was disabled and signed out everywhere."},
 	"done.user_enabled":   {"用户已重新启用。", "The user was enabled again."},
+	"done.user_updated":   {"用户信息已更新，下一次请求起生效。", "The user was updated; the change applies from the user's next request."},
 	"done.password_reset": {"密码已重置，该用户的登录会话已全部结束。", "The password was reset and the user signed out everywhere."},
 	"done.token_revoked":  {"令牌已吊销，立即失效。", "The token was revoked; it no longer works."},
 
@@ -367,6 +368,8 @@ var messages = map[string][2]string{
 	"users.enable":        {"启用", "Enable"},
 	"users.disable":       {"停用", "Disable"},
 	"users.reset":         {"重置密码", "Reset the password"},
+	"users.edit":          {"修改信息与角色", "Edit name, department and roles"},
+	"users.edit.note":     {"修改在该用户的下一次请求时生效；不能降级最后一个可用的管理员。", "The change applies from the user's next request; the last enabled admin cannot be demoted."},
 	"users.reset.note":    {"重置后该用户的所有登录会话立即结束，登录失败锁定同时解除。请通过安全渠道告知新密码。", "Resetting ends all of the user's sessions at once and lifts a lockout. Tell the user the new password through a safe channel."},
 	"users.newpw":         {"新密码", "New password"},
 	"users.newpw2":        {"再次输入新密码", "New password again"},

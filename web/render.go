@@ -24,7 +24,7 @@ var staticFS embed.FS
 var openAPIJSON []byte
 
 // pageNames are the templates under templates/ besides layout.html, one per page.
-var pageNames = []string{"home", "search", "subject", "error", "login", "batches", "upload", "batch",
+var pageNames = []string{"home", "search", "subject", "error", "login", "batches", "upload", "batch", "user_edit",
 	"departments", "users", "password", "tokens", "token_issued", "querylog", "audit",
 	"gov_subjects", "gov_subject",
 	"login_subject", "login_subject_person", "login_subject_code", "my", "subject_accounts", "subject_credential_issued",

@@ -95,6 +95,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /console/users", s.consoleAddUser)
 	m.HandleFunc("POST /console/users/{username}/disable", s.consoleDisableUser)
 	m.HandleFunc("POST /console/users/{username}/enable", s.consoleEnableUser)
+	m.HandleFunc("GET /console/users/{username}/edit", s.consoleUserForm)
+	m.HandleFunc("POST /console/users/{username}/edit", s.consoleUpdateUser)
 	m.HandleFunc("GET /console/users/{username}/password", s.consolePasswordForm)
 	m.HandleFunc("POST /console/users/{username}/password", s.consoleResetPassword)
 	m.HandleFunc("GET /console/tokens", s.consoleTokens)

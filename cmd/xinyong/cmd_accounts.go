@@ -457,13 +457,18 @@ func cmdQueryLog(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(rest) != 1 || rest[0] != "export" {
-		fmt.Fprintln(e.stderr, "用法 / usage: xinyong querylog export [--subject CODE] [--actor A] [--from DATE] [--to DATE] [-o FILE]")
+	if len(rest) != 1 || (rest[0] != "export" && rest[0] != "seal" && rest[0] != "verify") {
+		fmt.Fprintln(e.stderr, "用法 / usage: xinyong querylog export [--subject CODE] [--actor A] [--from DATE] [--to DATE] [-o FILE]\n"+
+			"       xinyong querylog seal [--to DATE]   封存已结束的日期 / seal the days that are over (default: through yesterday)\n"+
+			"       xinyong querylog verify             核对已封存的日期 / check every sealed day (exit 1 when one changed)")
 		return exitCode(2)
 	}
 	loc, err := time.LoadLocation(*tz)
 	if err != nil {
 		return fail(e, credit.Errorf(credit.EINVALID, "未知时区 / unknown time zone %q", *tz))
+	}
+	if rest[0] != "export" {
+		return queryLogSealCmd(ctx, e, &c, rest[0], *to, loc)
 	}
 	f := store.QueryLogFilter{Actor: strings.TrimSpace(*actor)}
 	if *from != "" {
@@ -500,5 +505,48 @@ func cmdQueryLog(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "已导出 %d 条查询记录 / exported %d query-log entries\n", n, n)
+	return nil
+}
+
+// queryLogSealCmd seals the query log's finished days, or verifies the sealed ones.
+func queryLogSealCmd(ctx context.Context, e *env, c *config, action, to string, loc *time.Location) error {
+	a, done, err := c.openApp(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if action == "seal" {
+		through := a.Now()
+		if to != "" {
+			if through, err = parseDay(to, loc); err != nil {
+				return fail(e, err)
+			}
+		}
+		seals, err := a.SealQueryLogs(ctx, cliActor(e), through, loc)
+		for _, s := range seals {
+			fmt.Fprintf(e.stdout, "%s  %d 条 / entries  %s\n", s.Day, s.Entries, s.Digest)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "已封存 %d 天 / sealed %d days\n", len(seals), len(seals))
+		return nil
+	}
+	checks, err := a.VerifyQueryLogs(ctx, loc)
+	if err != nil {
+		return err
+	}
+	broken := 0
+	for _, ch := range checks {
+		if !ch.OK {
+			broken++
+			fmt.Fprintf(e.stdout, "%s  不符 / CHANGED: 封存时 sealed %d 条 entries %s, 现在 now %d 条 entries %s\n",
+				ch.Sealed.Day, ch.Sealed.Entries, ch.Sealed.Digest, ch.Now.Entries, ch.Now.Digest)
+		}
+	}
+	fmt.Fprintf(e.stdout, "已核对 %d 天，%d 天不符 / checked %d sealed days, %d changed\n", len(checks), broken, len(checks), broken)
+	if broken > 0 {
+		return exitCode(1)
+	}
 	return nil
 }

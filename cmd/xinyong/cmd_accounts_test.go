@@ -130,4 +130,11 @@ func TestUserCommands(t *testing.T) {
 	if err != nil || out != "" || !strings.Contains(errOut, "0 条") {
 		t.Fatalf("querylog export: %v %q %q", err, out, errOut)
 	}
+	// Sealing an empty log seals nothing; verifying finds nothing changed.
+	if out, errOut, err := runIn(t, data, "", "querylog", "seal"); err != nil || !strings.Contains(errOut, "sealed 0 days") {
+		t.Fatalf("querylog seal: %v %q %q", err, out, errOut)
+	}
+	if out, _, err := runIn(t, data, "", "querylog", "verify"); err != nil || !strings.Contains(out, "checked 0 sealed days, 0 changed") {
+		t.Fatalf("querylog verify: %v %q", err, out)
+	}
 }

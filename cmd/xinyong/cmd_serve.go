@@ -112,6 +112,7 @@ func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, r
 	if ready != nil {
 		ready(url)
 	}
+	go sealQueryLogsDaily(ctx, a)
 	errc := make(chan error, 1)
 	go func() {
 		if sf.cert != "" {
@@ -143,4 +144,28 @@ func metricsMux(m *web.Metrics) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
 	return mux
+}
+
+// officeZone is the credit office's time zone: days of the query log and the audit anchors.
+var officeZone = time.FixedZone("CST", 8*3600)
+
+// sealQueryLogsDaily seals each finished day of the query log into the audit trail, at start
+// and then every hour (a day is sealed once, 10 minutes after it ends; see App.SealQueryLogs).
+func sealQueryLogsDaily(ctx context.Context, a *app.App) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if seals, err := a.SealQueryLogs(ctx, app.ActorSystem, a.Now(), officeZone); err != nil {
+			if ctx.Err() == nil {
+				a.Log.Error("query log seal", "err", err)
+			}
+		} else if len(seals) > 0 {
+			a.Log.Info("query log sealed", "days", len(seals), "through", seals[len(seals)-1].Day)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

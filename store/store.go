@@ -58,6 +58,7 @@ type Reader interface {
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+	RightsReader
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 }
@@ -113,6 +114,7 @@ type Tx interface {
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+	RightsTx
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 }

@@ -46,6 +46,9 @@ func Run(t *testing.T, open Opener) {
 		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 
 		// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+		{"RecordStates", testRecordStates},
+		{"Cases", testCases},
+		{"CalendarYears", testCalendarYears},
 
 		// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 	}

@@ -132,7 +132,9 @@ func testOutbox(t *testing.T, s store.Store) {
 	if len(all) != 2 || all[0].ID != m2.ID || all[0].LastError != m2.LastError {
 		t.Fatalf("OutboxMessages = %+v", all)
 	}
-	err = s.Update(ctx, func(tx store.Tx) error { return tx.UpdateOutbox(&store.OutboxMessage{ID: 9999, Status: store.OutboxSent}) })
+	err = s.Update(ctx, func(tx store.Tx) error {
+		return tx.UpdateOutbox(&store.OutboxMessage{ID: 9999, Status: store.OutboxSent})
+	})
 	wantCode(t, err, credit.ENOTFOUND)
 }
 
@@ -153,7 +155,10 @@ func testSubscriptions(t *testing.T, s store.Store) {
 		t.Fatalf("Subscription = %+v, %v", got, err)
 	}
 	var match []*credit.Subscription
-	update(t, s, func(tx store.Tx) (err error) { match, err = tx.MatchSubscriptions("91371002MA3C000001", "black"); return })
+	update(t, s, func(tx store.Tx) (err error) {
+		match, err = tx.MatchSubscriptions("91371002MA3C000001", "black")
+		return
+	})
 	if len(match) != 2 {
 		t.Fatalf("MatchSubscriptions = %+v", match)
 	}
@@ -168,7 +173,10 @@ func testSubscriptions(t *testing.T, s store.Store) {
 	update(t, s, func(tx store.Tx) error { return tx.RemoveSubscription(onSubject.ID, t1.Add(time.Hour)) })
 	err = s.Update(ctx, func(tx store.Tx) error { return tx.RemoveSubscription(onSubject.ID, t1.Add(time.Hour)) })
 	wantCode(t, err, credit.ENOTFOUND)
-	update(t, s, func(tx store.Tx) (err error) { match, err = tx.MatchSubscriptions("91371002MA3C000001", "black"); return })
+	update(t, s, func(tx store.Tx) (err error) {
+		match, err = tx.MatchSubscriptions("91371002MA3C000001", "black")
+		return
+	})
 	if len(match) != 1 || match[0].ID != onList.ID {
 		t.Fatalf("MatchSubscriptions after removal = %+v", match)
 	}

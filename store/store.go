@@ -56,6 +56,7 @@ type Reader interface {
 	// Lists, measures and window checks (名单、措施与信用核查).
 
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+	Delivery
 
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 	RightsReader
@@ -112,6 +113,7 @@ type Tx interface {
 	// Lists, measures and window checks (名单、措施与信用核查).
 
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+	DeliveryTx
 
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 	RightsTx

@@ -44,6 +44,10 @@ func Run(t *testing.T, open Opener) {
 		// Lists, measures and window checks (名单、措施与信用核查).
 
 		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+		{"Tasks", testTasks},
+		{"Outbox", testOutbox},
+		{"Subscriptions", testSubscriptions},
+		{"WebhookDeliveries", testWebhookDeliveries},
 
 		// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 		{"RecordStates", testRecordStates},

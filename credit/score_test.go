@@ -45,9 +45,9 @@ func TestScorecardCheck(t *testing.T) {
 		t.Fatalf("valid card refused: %v", err)
 	}
 	cases := []struct {
-		name  string
+		name   string
 		break_ func(c *credit.Scorecard)
-		want  string
+		want   string
 	}{
 		{"unknown item", func(c *credit.Scorecard) { c.Indicators[0].Item = "no_such_item" }, "unknown catalog item"},
 		{"unknown field", func(c *credit.Scorecard) {

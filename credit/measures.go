@@ -248,8 +248,16 @@ func Decide(memberships []Membership, matter string, ms []*Measure, lists map[st
 	if d.Verdict == VerdictWarn {
 		d.Reasons = append(d.Reasons, "适用惩戒措施，须审慎办理 / punishments apply: proceed with care")
 	}
-	if len(d.Applied) == 0 {
+	for _, am := range d.Applied {
+		if am.Pending != "" {
+			d.Reasons = append(d.Reasons, fmt.Sprintf("措施「%s」暂缓执行：%s", am.Measure.NameZH, am.Pending))
+		}
+	}
+	switch {
+	case len(d.Applied) == 0:
 		d.Reasons = append(d.Reasons, "无适用措施 / no measure applies")
+	case d.Verdict == VerdictPass:
+		d.Reasons = append(d.Reasons, "无须拦截或提示；激励措施见下 / nothing to block or warn; rewards below")
 	}
 	for _, ex := range d.Exempted {
 		d.Reasons = append(d.Reasons, fmt.Sprintf("措施「%s」豁免：%s", ex.Measure.NameZH, ex.Reason))

@@ -181,8 +181,8 @@ func (a *App) CheckSubjects(ctx context.Context, p *auth.Principal, req CheckReq
 		if cr.Type == credit.CodeResidentID {
 			it.Input = credit.MaskID(cr.Canonical)
 			it.Person = true
-		} else if !cr.Valid && len(code) == 18 && credit.IdentifyCode(code, now, nil).Type == credit.CodeResidentID {
-			it.Input = credit.MaskID(code)
+		} else if !cr.Valid {
+			it.Input = maskIfID(code)
 		}
 		if !cr.Valid {
 			res.Items = append(res.Items, it)

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -222,5 +223,43 @@ func TestRemoveAndPersonPrivacy(t *testing.T) {
 	_, _, pub, hidden, err := a.PublicBatch(ctx, "black_list", 1)
 	if err != nil || len(pub) != 0 || hidden != 1 {
 		t.Fatalf("public batch %v hidden %d %v", pub, hidden, err)
+	}
+}
+
+func TestVerifyBatch(t *testing.T) {
+	a, _, _ := clockApp(t)
+	ctx := context.Background()
+	firm := usccOf(t, "91371000MA3C4U5X")
+	listed(t, a, "court_defaulter", firm, "威海某某物流有限公司", "fy", fySub, fyRev)
+	dir := t.TempDir()
+	in := dir + "/codes.csv"
+	body := "代码,备注\n" + firm + ",a\n" + usccOf(t, "91371000MA3C4U6X") + ",b\n" + "37100219900701234X,c\n" + ",d\n" + "\"broken,e\n"
+	if err := os.WriteFile(in, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	var seen int64
+	b, err := a.Verify(ctx, czClerk, app.VerifyRequest{Path: in, FileName: "codes.csv", Matter: "bidding", Out: &out}, func(b *store.CheckBatch) { seen = b.Done })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Status != store.CheckBatchDone || b.Total != 5 || b.Blocked != 1 || b.BadRows != 3 || seen != 5 {
+		t.Fatalf("batch %+v (progress %d)", b, seen)
+	}
+	res := out.String()
+	for _, want := range []string{firm + ",block,失信被执行人名单,P02", ",pass,", "3710**", "代码为空"} {
+		if !strings.Contains(res, want) {
+			t.Errorf("result lacks %q:\n%s", want, res)
+		}
+	}
+	if strings.Contains(res, "19900701") {
+		t.Error("a resident ID is echoed in clear")
+	}
+	st, _ := a.Store.CheckStats(ctx, store.CheckFilter{})
+	if len(st.Checks) != 1 || st.Checks[0].Blocked != 1 {
+		t.Fatalf("batch hits not in the statistics: %+v", st)
+	}
+	if _, err := a.Verify(ctx, czClerk, app.VerifyRequest{Path: in, FileName: "codes.csv", Matter: "nope", Out: &out}, nil); credit.ErrorCode(err) != credit.EINVALID {
+		t.Fatalf("unknown matter: %v", err)
 	}
 }

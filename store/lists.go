@@ -22,6 +22,9 @@ type Lists interface {
 	// SubjectEntries returns a subject's entries with one of statuses (all when none): the
 	// window check's one indexed look-up (subject key first).
 	SubjectEntries(ctx context.Context, subjectKey string, statuses ...credit.EntryStatus) ([]*credit.ListEntry, error)
+	// EntriesOfSubjects returns the entries with status of many subjects at once, by subject
+	// key (batch verification).
+	EntriesOfSubjects(ctx context.Context, keys []string, status credit.EntryStatus) (map[string][]*credit.ListEntry, error)
 	// DueEntries returns up to limit published entries whose validity ended at or before now.
 	DueEntries(ctx context.Context, now time.Time, limit int) ([]*credit.ListEntry, error)
 	// ListBatches returns the publication batches of a list ("" = all lists), newest first.

@@ -219,6 +219,29 @@ func (r Reader) SubjectEntries(ctx context.Context, key string, statuses ...cred
 	return r.entries(ctx, q+` ORDER BY id`, args...)
 }
 
+// EntriesOfSubjects implements store.Lists.
+func (r Reader) EntriesOfSubjects(ctx context.Context, keys []string, status credit.EntryStatus) (map[string][]*credit.ListEntry, error) {
+	out := map[string][]*credit.ListEntry{}
+	for len(keys) > 0 {
+		n := min(len(keys), 500)
+		args := make([]any, 0, n+1)
+		args = append(args, string(status))
+		for _, k := range keys[:n] {
+			args = append(args, k)
+		}
+		es, err := r.entries(ctx, `SELECT `+entryCols+` FROM list_entries WHERE status = ? AND subject_key IN (`+
+			strings.TrimSuffix(strings.Repeat("?,", n), ",")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			out[e.SubjectKey] = append(out[e.SubjectKey], e)
+		}
+		keys = keys[n:]
+	}
+	return out, nil
+}
+
 // DueEntries implements store.Lists.
 func (r Reader) DueEntries(ctx context.Context, now time.Time, limit int) ([]*credit.ListEntry, error) {
 	return r.entries(ctx, `SELECT `+entryCols+` FROM list_entries WHERE status = 'published' AND valid_until > 0 AND valid_until <= ?

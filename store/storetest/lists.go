@@ -79,6 +79,10 @@ func testListEntries(t *testing.T, s store.Store) {
 	if err != nil || len(list) != 1 || list[0].ID != b.ID {
 		t.Fatalf("filtered = %+v, %v", list, err)
 	}
+	many, err := s.EntriesOfSubjects(ctx, []string{"91370000MA3C4U5X2K", "P:0123456789abcdef0123456789abcdef", "none"}, credit.EntryPublished)
+	if err != nil || len(many) != 2 || len(many["91370000MA3C4U5X2K"]) != 1 {
+		t.Fatalf("entries of subjects = %v, %v", many, err)
+	}
 	due, err := s.DueEntries(ctx, t0.AddDate(3, 0, 0), 10)
 	if err != nil || len(due) != 1 || due[0].ID != a.ID {
 		t.Fatalf("due = %+v, %v", due, err)

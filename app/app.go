@@ -39,6 +39,11 @@ type App struct {
 	// pwSem bounds the argon2id verifications running at once: each takes 64 MiB and both
 	// cores for about a quarter of a second (see auth.DefaultArgon2).
 	pwSem chan struct{}
+
+	// Lists, measures and window checks: the joint catalog in memory and the check log's
+	// group commit (lists.go, checks.go).
+	jointOnce sync.Once
+	joint     *jointState
 }
 
 // New loads the current catalog, saving the embedded default as version 1 into an empty store.

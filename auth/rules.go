@@ -63,6 +63,18 @@ func DefaultMatrix() Matrix {
 		return Rule{Method: method, Pattern: pattern, Roles: GovernmentRoles(), Scope: scope,
 			Disclosure: credit.DisclosureAuthorised, NeedsPurpose: true}
 	}
+	// checkRule is a window check route (信用核查).
+	checkRule := func(method, pattern string, scope Scope, d credit.Disclosure) Rule {
+		return Rule{Method: method, Pattern: pattern, Roles: GovernmentRoles(), Scope: scope, Disclosure: d,
+			Purpose: "信用核查 / window check"}
+	}
+	// listRule is a route on a department's list entries: its submitters and reviewers, and
+	// the admin. The services hold the caller to its own department's entries (app
+	// listActsFor), on reads as on changes, so the rule is not marked DeptScoped.
+	listRule := func(method, pattern string, d credit.Disclosure) Rule {
+		return Rule{Method: method, Pattern: pattern, Roles: []Role{RoleAdmin, RoleSubmitter, RoleReviewer}, Disclosure: d,
+			Purpose: "名单管理 / list administration"}
+	}
 	return Matrix{
 		// Public portal (信用门户).
 		public("GET", "/{$}"),
@@ -150,7 +162,42 @@ func DefaultMatrix() Matrix {
 		// Government view of a subject (政务共享查询): always with a stated purpose, always logged.
 		gov("GET", "/api/v1/gov/subjects/{code}", ScopeRecordsRead),
 
-		// Lists, measures and window checks (名单、措施与信用核查).
+		// Lists, measures and window checks (名单、措施与信用核查). The window check is for
+		// GovernmentRoles and checks:write tokens; it returns list memberships (some lists are
+		// not public), and the app logs every check in the check log and the query log, the
+		// matter being the purpose. Lists are proposed and confirmed by their department
+		// (held to their department by the service), published and measures managed by the credit
+		// office; the published lists and the measures list are public.
+		public("GET", "/lists"),
+		public("GET", "/lists/{type}/batches/{no}"),
+		public("GET", "/api/v1/lists"),
+		public("GET", "/api/v1/lists/{type}/batches/{no}"),
+		public("GET", "/api/v1/measures"),
+		checkRule("GET", "/console/checks", "", credit.DisclosurePublic),
+		checkRule("POST", "/console/checks", "", credit.DisclosureShared),
+		checkRule("GET", "/console/checks/{id}", "", credit.DisclosurePublic),
+		checkRule("POST", "/console/checks/{id}/feedback", "", credit.DisclosurePublic),
+		checkRule("POST", "/api/v1/checks", ScopeChecksWrite, credit.DisclosureShared),
+		checkRule("GET", "/api/v1/checks/{id}", ScopeChecksWrite, credit.DisclosurePublic),
+		checkRule("POST", "/api/v1/checks/{id}/feedback", ScopeChecksWrite, credit.DisclosurePublic),
+		listRule("GET", "/console/lists", credit.DisclosureShared),
+		listRule("POST", "/console/lists/entries", credit.DisclosurePublic),
+		listRule("POST", "/console/lists/entries/{id}/confirm", credit.DisclosurePublic),
+		listRule("POST", "/console/lists/entries/{id}/remove", credit.DisclosurePublic),
+		listRule("GET", "/api/v1/list-entries", credit.DisclosureShared),
+		listRule("POST", "/api/v1/list-entries", credit.DisclosurePublic),
+		listRule("POST", "/api/v1/list-entries/{id}/confirm", credit.DisclosurePublic),
+		listRule("POST", "/api/v1/list-entries/{id}/remove", credit.DisclosurePublic),
+		admin("POST", "/console/lists/{type}/publish"),
+		admin("POST", "/api/v1/lists/{type}/batches"),
+		{Method: "GET", Pattern: "/console/measures", Roles: []Role{RoleAdmin, RoleReviewer, RoleClerk, RoleSubmitter}, Disclosure: credit.DisclosurePublic},
+		admin("POST", "/console/measures/{code}/active"),
+		admin("PUT", "/api/v1/measures/{code}"),
+		admin("POST", "/api/v1/measures/{code}/activate"),
+		admin("POST", "/api/v1/measures/{code}/deactivate"),
+		oversight("GET", "/console/check-stats"),
+		oversight("GET", "/console/check-stats.csv"),
+		oversight("GET", "/api/v1/check-stats"),
 
 		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 

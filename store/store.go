@@ -54,6 +54,7 @@ type Reader interface {
 	Accounts
 
 	// Lists, measures and window checks (名单、措施与信用核查).
+	Lists
 
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 	Delivery
@@ -111,6 +112,7 @@ type Tx interface {
 	AccountsTx
 
 	// Lists, measures and window checks (名单、措施与信用核查).
+	ListsTx
 
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 	DeliveryTx

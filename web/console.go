@@ -38,6 +38,10 @@ var consoleSections = []consoleSection{
 	{"/console/subject-accounts", "/console/subject-accounts", "console.subjectaccounts"},
 
 	// Lists, measures and window checks (名单、措施与信用核查).
+	{"/console/checks", "/console/checks", "console.checks"},
+	{"/console/lists", "/console/lists", "console.lists"},
+	{"/console/measures", "/console/measures", "console.measures"},
+	{"/console/check-stats", "/console/check-stats", "console.checkstats"},
 
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 

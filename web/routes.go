@@ -57,6 +57,21 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/api/v1/openapi.json", s.apiOpenAPI},
 
 		// Lists, measures and window checks (名单、措施与信用核查).
+		{"POST", "/api/v1/checks", s.apiCheck},
+		{"GET", "/api/v1/checks/{id}", s.apiCheckRecord},
+		{"POST", "/api/v1/checks/{id}/feedback", s.apiFeedback},
+		{"GET", "/api/v1/check-stats", s.apiCheckStats},
+		{"GET", "/api/v1/lists", s.apiLists},
+		{"GET", "/api/v1/lists/{type}/batches/{no}", s.apiListBatch},
+		{"POST", "/api/v1/lists/{type}/batches", s.apiPublish},
+		{"GET", "/api/v1/list-entries", s.apiListEntries},
+		{"POST", "/api/v1/list-entries", s.apiPropose},
+		{"POST", "/api/v1/list-entries/{id}/confirm", s.apiConfirm},
+		{"POST", "/api/v1/list-entries/{id}/remove", s.apiRemove},
+		{"GET", "/api/v1/measures", s.apiMeasures},
+		{"PUT", "/api/v1/measures/{code}", s.apiPutMeasure},
+		{"POST", "/api/v1/measures/{code}/activate", s.apiSetMeasure(true)},
+		{"POST", "/api/v1/measures/{code}/deactivate", s.apiSetMeasure(false)},
 
 		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 
@@ -128,6 +143,21 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /console/subjects/{code}", s.consoleGovSubject)
 
 	// Lists, measures and window checks (名单、措施与信用核查).
+	m.HandleFunc("GET /lists", s.portalLists)
+	m.HandleFunc("GET /lists/{type}/batches/{no}", s.portalListBatch)
+	m.HandleFunc("GET /console/checks", s.consoleChecks)
+	m.HandleFunc("POST /console/checks", s.consoleRunCheck)
+	m.HandleFunc("GET /console/checks/{id}", s.consoleCheckRecord)
+	m.HandleFunc("POST /console/checks/{id}/feedback", s.consoleFeedback)
+	m.HandleFunc("GET /console/lists", s.consoleLists)
+	m.HandleFunc("POST /console/lists/entries", s.consolePropose)
+	m.HandleFunc("POST /console/lists/entries/{id}/confirm", s.consoleEntryAction("confirm"))
+	m.HandleFunc("POST /console/lists/entries/{id}/remove", s.consoleEntryAction("remove"))
+	m.HandleFunc("POST /console/lists/{type}/publish", s.consolePublish)
+	m.HandleFunc("GET /console/measures", s.consoleMeasures)
+	m.HandleFunc("POST /console/measures/{code}/active", s.consoleSetMeasure)
+	m.HandleFunc("GET /console/check-stats", s.consoleCheckStats)
+	m.HandleFunc("GET /console/check-stats.csv", s.consoleCheckStatsCSV)
 
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 

@@ -27,6 +27,7 @@ import (
 
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/store"
+	"github.com/xinyong/xinyong/store/listsql"
 )
 
 //go:embed migrations/*.sql
@@ -60,7 +61,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("连接 PostgreSQL 失败 / cannot connect to PostgreSQL: %w", err)
 	}
-	db := &DB{pool: pool, reader: reader{q: pool}}
+	db := &DB{pool: pool, reader: reader{q: pool, Reader: listsql.Reader{DB: listDB{q: pool}}}}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -133,7 +134,8 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	}
 	// Roll back even when ctx is already cancelled, so the connection goes back to the pool clean.
 	rollback := func() { ptx.Rollback(context.WithoutCancel(ctx)) }
-	t := &tx{reader: reader{q: ptx, inTx: true}, tx: ptx, ctx: ctx}
+	t := &tx{reader: reader{q: ptx, inTx: true, Reader: listsql.Reader{DB: listDB{q: ptx, tx: ptx}}}, tx: ptx, ctx: ctx,
+		Tx: listsql.Tx{DB: listDB{q: ptx, tx: ptx}, Ctx: ctx}}
 	defer func() {
 		if p := recover(); p != nil {
 			rollback()

@@ -12,10 +12,12 @@ import (
 
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/store"
+	"github.com/xinyong/xinyong/store/listsql"
 )
 
 // reader implements store.Reader over either the pool or a transaction.
 type reader struct {
+	listsql.Reader
 	q    querier
 	inTx bool // q is a transaction: one connection, busy while a result is being read
 }

@@ -12,10 +12,12 @@ import (
 
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/store"
+	"github.com/xinyong/xinyong/store/listsql"
 )
 
 type tx struct {
 	reader
+	listsql.Tx
 	tx  pgx.Tx
 	ctx context.Context
 }

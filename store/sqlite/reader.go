@@ -9,10 +9,16 @@ import (
 
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/store"
+	"github.com/xinyong/xinyong/store/listsql"
 )
 
 // reader implements store.Reader over either the reader pool or a write transaction.
-type reader struct{ q querier }
+type reader struct {
+	q querier
+	listsql.Reader
+}
+
+func newReader(q querier) reader { return reader{q: q, Reader: listsql.Reader{DB: listDB{q}}} }
 
 func (r reader) LatestCatalog(ctx context.Context) (*credit.Catalog, error) {
 	var body string

@@ -22,6 +22,7 @@ import (
 
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/store"
+	"github.com/xinyong/xinyong/store/listsql"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -86,7 +87,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.read = r
-	db.reader = reader{q: r}
+	db.reader = newReader(r)
 	return db, nil
 }
 
@@ -154,7 +155,7 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &tx{reader: reader{q: sq}, db: db, sq: sq, ctx: ctx}
+	t := &tx{reader: newReader(sq), db: db, sq: sq, ctx: ctx, Tx: listsql.Tx{DB: listDB{sq}, Ctx: ctx}}
 	defer func() {
 		if p := recover(); p != nil {
 			sq.Rollback()

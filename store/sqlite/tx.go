@@ -9,10 +9,12 @@ import (
 
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/store"
+	"github.com/xinyong/xinyong/store/listsql"
 )
 
 type tx struct {
 	reader
+	listsql.Tx
 	db    *DB
 	sq    *sql.Tx
 	ctx   context.Context

@@ -42,6 +42,9 @@ func Run(t *testing.T, open Opener) {
 		{"OneTimeCodes", testOneTimeCodes},
 
 		// Lists, measures and window checks (名单、措施与信用核查).
+		{"ListTypesMeasures", testListTypesMeasures},
+		{"ListEntries", testListEntries},
+		{"Checks", testChecks},
 
 		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 		{"Tasks", testTasks},

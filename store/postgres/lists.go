@@ -1,0 +1,83 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xinyong/xinyong/store/listsql"
+)
+
+// Lists, measures and window checks (store.Lists, store.ListsTx): the SQL is shared with the
+// SQLite store in store/listsql; this adapter rebinds its ? placeholders to $n and gives it
+// COPY for bulk loads.
+
+type listDB struct {
+	q  querier
+	tx pgx.Tx // nil outside a transaction
+}
+
+// rebound caches the $n form of each query (the queries are a fixed set of strings).
+var rebound sync.Map
+
+func rebind(q string) string {
+	if v, ok := rebound.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if len(q) < 4096 { // multi-row inserts vary with their size; keep only the fixed ones
+		rebound.Store(q, out)
+	}
+	return out
+}
+
+func (d listDB) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := d.q.Exec(ctx, rebind(query), args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (d listDB) Query(ctx context.Context, query string, args ...any) (listsql.Rows, error) {
+	return d.q.Query(ctx, rebind(query), args...)
+}
+
+type listRow struct{ r pgx.Row }
+
+func (r listRow) Scan(dest ...any) error {
+	err := r.r.Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return listsql.ErrNoRows
+	}
+	return err
+}
+
+func (d listDB) QueryRow(ctx context.Context, query string, args ...any) listsql.Row {
+	return listRow{d.q.QueryRow(ctx, rebind(query), args...)}
+}
+
+func (d listDB) IsUnique(err error) bool { return isUnique(err) }
+
+// Bulk copies rows into table with COPY (listsql.Bulker).
+func (d listDB) Bulk(ctx context.Context, table string, cols []string, rows [][]any) error {
+	if d.tx == nil {
+		return errors.New("bulk load outside a transaction")
+	}
+	_, err := d.tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+	return err
+}

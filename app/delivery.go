@@ -93,14 +93,14 @@ func (a *App) RespondTask(ctx context.Context, p *auth.Principal, id int64, outc
 			return credit.Errorf(credit.ENOTFOUND, "未找到任务 / task not found")
 		}
 		now := a.Now().UTC()
-		if err := t.Respond(outcome, response, p.Actor(), now); err != nil {
+		if err := t.Respond(outcome, response, actorName(p), now); err != nil {
 			return err
 		}
 		if err := tx.UpdateTask(t); err != nil {
 			return err
 		}
 		out = t
-		return a.audit(ctx, tx, p.Actor(), ActionTaskRespond, "task:"+strconv.FormatInt(t.ID, 10), map[string]any{
+		return a.audit(ctx, tx, actorName(p), ActionTaskRespond, "task:"+strconv.FormatInt(t.ID, 10), map[string]any{
 			"dept": t.Dept, "change_id": t.ChangeID, "outcome": t.Outcome, "response": t.Response, "late": t.Late(now)})
 	})
 	return out, err
@@ -165,7 +165,7 @@ func (a *App) Subscribe(ctx context.Context, p *auth.Principal, req SubscribeReq
 		return nil, "", invalidField("purpose", credit.RuleRequired,
 			"须说明订阅的法定依据或主体授权 / state the legal basis or the subject's consent for the subscription")
 	}
-	s := &credit.Subscription{Dept: dept, Target: req.Target, Channel: req.Channel, Purpose: purpose, CreatedBy: p.Actor(), CreatedAt: a.Now().UTC()}
+	s := &credit.Subscription{Dept: dept, Target: req.Target, Channel: req.Channel, Purpose: purpose, CreatedBy: actorName(p), CreatedAt: a.Now().UTC()}
 	switch req.Target {
 	case credit.TargetSubject:
 		code := strings.TrimSpace(req.Subject)
@@ -228,13 +228,13 @@ func (a *App) Subscribe(ctx context.Context, p *auth.Principal, req SubscribeReq
 			return err
 		}
 		if s.Target == credit.TargetSubject {
-			if err := tx.AppendQueryLog(&store.QueryLog{At: s.CreatedAt, Actor: p.Actor(), Dept: dept, Purpose: purpose,
+			if err := tx.AppendQueryLog(&store.QueryLog{At: s.CreatedAt, Actor: actorName(p), Dept: dept, Purpose: purpose,
 				SubjectKey: s.TargetKey, Route: "subscription", Returned: "subscription:" + strconv.FormatInt(s.ID, 10),
 				RemoteAddr: cut(remoteAddr, maxRemoteLen)}); err != nil {
 				return err
 			}
 		}
-		return a.audit(ctx, tx, p.Actor(), ActionSubscriptionAdd, "subscription:"+strconv.FormatInt(s.ID, 10), map[string]any{
+		return a.audit(ctx, tx, actorName(p), ActionSubscriptionAdd, "subscription:"+strconv.FormatInt(s.ID, 10), map[string]any{
 			"dept": dept, "target": s.Target, "target_key": s.TargetKey, "channel": s.Channel, "url": s.URL, "purpose": purpose})
 	})
 	if err != nil {
@@ -267,7 +267,7 @@ func (a *App) Unsubscribe(ctx context.Context, p *auth.Principal, id int64) erro
 		if err := tx.RemoveSubscription(id, a.Now().UTC()); err != nil {
 			return err
 		}
-		return a.audit(ctx, tx, p.Actor(), ActionSubscriptionRemove, "subscription:"+strconv.FormatInt(id, 10), map[string]any{"dept": s.Dept})
+		return a.audit(ctx, tx, actorName(p), ActionSubscriptionRemove, "subscription:"+strconv.FormatInt(id, 10), map[string]any{"dept": s.Dept})
 	})
 }
 
@@ -300,7 +300,7 @@ func (a *App) RetryDelivery(ctx context.Context, p *auth.Principal, id int64) er
 		if err := tx.UpdateDelivery(d); err != nil {
 			return err
 		}
-		return a.audit(ctx, tx, p.Actor(), ActionDeliveryRetry, "delivery:"+strconv.FormatInt(id, 10), map[string]any{"dept": d.Dept})
+		return a.audit(ctx, tx, actorName(p), ActionDeliveryRetry, "delivery:"+strconv.FormatInt(id, 10), map[string]any{"dept": d.Dept})
 	})
 }
 
@@ -540,4 +540,19 @@ func (a *App) DeliveryLoop(ctx context.Context, interval time.Duration, dial fun
 		case <-tick.C:
 		}
 	}
+}
+
+// CLIPrincipal is the command-line operator acting on delivery with the credit office's
+// rights (whoever runs the binary on the server can read the database anyway); the audit trail
+// and the query log name it "cli:<os user>".
+func CLIPrincipal(osUser string) *auth.Principal {
+	return &auth.Principal{Kind: auth.KindStaff, Name: CLIActor(osUser), Roles: []auth.Role{auth.RoleAdmin}}
+}
+
+// actorName is p.Actor(), except for CLIPrincipal, which is named by its operator.
+func actorName(p *auth.Principal) string {
+	if p != nil && p.Kind == auth.KindStaff && p.UserID == 0 && strings.HasPrefix(p.Name, actorCLIPrefix) {
+		return p.Name
+	}
+	return p.Actor()
 }

@@ -18,12 +18,14 @@ import (
 
 type serveFlags struct {
 	addr, cert, key string
+	delivery        deliveryFlags // status-change delivery (cmd_delivery.go)
 }
 
 func (s *serveFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&s.addr, "addr", envOr(getenv, "XINYONG_ADDR", "127.0.0.1:8080"), "监听地址 / listen address (XINYONG_ADDR)")
 	fs.StringVar(&s.cert, "tls-cert", getenv("XINYONG_TLS_CERT"), "TLS 证书 / TLS certificate file (XINYONG_TLS_CERT)")
 	fs.StringVar(&s.key, "tls-key", getenv("XINYONG_TLS_KEY"), "TLS 私钥 / TLS key file (XINYONG_TLS_KEY)")
+	s.delivery.register(fs, getenv)
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -90,6 +92,9 @@ func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, r
 	if ready != nil {
 		ready(url)
 	}
+	dctx, stopDelivery := context.WithCancel(ctx)
+	waitDelivery := startDelivery(dctx, e, a, &sf.delivery)
+	defer func() { stopDelivery(); waitDelivery() }()
 	errc := make(chan error, 1)
 	go func() {
 		if sf.cert != "" {

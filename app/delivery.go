@@ -31,6 +31,9 @@ type DeliveryConfig struct {
 	AllowPrivateWebhooks bool
 	// WebhookAttempts is how many times a webhook is tried before it is dead (8 when 0).
 	WebhookAttempts int
+	// NATSConfigured tells the console whether a broker is configured at all (without one the
+	// outbox only accumulates).
+	NATSConfigured bool
 }
 
 // Audit actions of delivery.
@@ -54,6 +57,10 @@ const (
 	defaultWebhookAttempts = 8
 )
 
+// errOtherDeptDelivery refuses a department's user or token another department's task,
+// subscription or delivery.
+var errOtherDeptDelivery = credit.Errorf(credit.EFORBIDDEN, "无权访问其他部门的任务或订阅 / this belongs to another department")
+
 // ---- Tasks (联合奖惩任务) ----
 
 // Tasks returns the tasks p may see matching f: its own department's, every department's for
@@ -75,7 +82,7 @@ func (a *App) Task(ctx context.Context, p *auth.Principal, id int64) (*credit.Ta
 		return nil, err
 	}
 	if !p.ActsFor(t.Dept) {
-		return nil, credit.Errorf(credit.ENOTFOUND, "未找到任务 / task not found")
+		return nil, errOtherDeptDelivery
 	}
 	return t, nil
 }
@@ -90,7 +97,7 @@ func (a *App) RespondTask(ctx context.Context, p *auth.Principal, id int64, outc
 			return err
 		}
 		if !p.ActsFor(t.Dept) {
-			return credit.Errorf(credit.ENOTFOUND, "未找到任务 / task not found")
+			return errOtherDeptDelivery
 		}
 		now := a.Now().UTC()
 		if err := t.Respond(outcome, response, actorName(p), now); err != nil {
@@ -262,7 +269,7 @@ func (a *App) Unsubscribe(ctx context.Context, p *auth.Principal, id int64) erro
 			return err
 		}
 		if !p.ActsFor(s.Dept) {
-			return credit.Errorf(credit.ENOTFOUND, "未找到订阅 / subscription not found")
+			return errOtherDeptDelivery
 		}
 		if err := tx.RemoveSubscription(id, a.Now().UTC()); err != nil {
 			return err
@@ -291,7 +298,7 @@ func (a *App) RetryDelivery(ctx context.Context, p *auth.Principal, id int64) er
 			return err
 		}
 		if !p.ActsFor(d.Dept) {
-			return credit.Errorf(credit.ENOTFOUND, "未找到通知 / delivery not found")
+			return errOtherDeptDelivery
 		}
 		if d.Status == store.DeliveryDelivered {
 			return credit.Errorf(credit.ECONFLICT, "该通知已送达 / the delivery was already delivered")

@@ -190,7 +190,7 @@ func TestSubscribeRefusals(t *testing.T) {
 	if err != nil || !strings.HasPrefix(s.TargetKey, credit.PersonKeyPrefix) || s.Label != credit.MaskID("11010519491231002X") {
 		t.Fatalf("person subscription = %+v, %v", s, err)
 	}
-	if err := a.Unsubscribe(ctx, reviewer, s.ID); credit.ErrorCode(err) != credit.ENOTFOUND {
+	if err := a.Unsubscribe(ctx, reviewer, s.ID); credit.ErrorCode(err) != credit.EFORBIDDEN {
 		t.Fatalf("another department removed it: %v", err)
 	}
 	if err := a.Unsubscribe(ctx, bank, s.ID); err != nil {
@@ -218,7 +218,7 @@ func TestRespondAndOverdue(t *testing.T) {
 			scjg = k
 		}
 	}
-	if _, err := a.RespondTask(ctx, reviewer, scjg.ID, credit.OutcomeApplied, "x"); credit.ErrorCode(err) != credit.ENOTFOUND {
+	if _, err := a.RespondTask(ctx, reviewer, scjg.ID, credit.OutcomeApplied, "x"); credit.ErrorCode(err) != credit.EFORBIDDEN {
 		t.Fatalf("another department's task: %v", err)
 	}
 	got, err := a.RespondTask(ctx, reviewer, fgw.ID, credit.OutcomeApplied, "已暂停其财政资金补助申报")
@@ -336,7 +336,7 @@ func TestWebhooksSignedRetriedAndDead(t *testing.T) {
 	down.mu.Lock()
 	down.fail = 0
 	down.mu.Unlock()
-	if err := a.RetryDelivery(ctx, reviewer, dead[0].ID); credit.ErrorCode(err) != credit.ENOTFOUND {
+	if err := a.RetryDelivery(ctx, reviewer, dead[0].ID); credit.ErrorCode(err) != credit.EFORBIDDEN {
 		t.Fatalf("another department retried: %v", err)
 	}
 	if err := a.RetryDelivery(ctx, bank, dead[0].ID); err != nil {

@@ -40,6 +40,9 @@ var consoleSections = []consoleSection{
 	// Lists, measures and window checks (名单、措施与信用核查).
 
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+	{"/console/tasks", "/console/tasks", "console.tasks"},
+	{"/console/subscriptions", "/console/subscriptions", "console.subscriptions"},
+	{"/console/outbox", "/console/outbox", "console.outbox"},
 
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 

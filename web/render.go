@@ -32,6 +32,7 @@ var pageNames = []string{"home", "search", "subject", "error", "login", "batches
 	// Lists, measures and window checks (名单、措施与信用核查).
 
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+	"tasks", "subscriptions", "subscription_created", "outbox",
 
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 

@@ -43,6 +43,7 @@ func (d *deliveryFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 func (d *deliveryFlags) apply(a *app.App) {
 	a.Delivery.TaskDays = d.taskDays
 	a.Delivery.AllowPrivateWebhooks = d.allowPrivate
+	a.Delivery.NATSConfigured = d.natsURL != ""
 }
 
 func (d *deliveryFlags) jetStream() exchange.JetStreamConfig {

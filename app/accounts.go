@@ -19,6 +19,10 @@ import (
 const (
 	DeptLevelCity   = "city"   // 市级
 	DeptLevelCounty = "county" // 区县级
+	// DeptLevelPartner is an authorised partner outside government (授权合作机构), such as a
+	// bank monitoring its borrowers: it gets API tokens with the subscriptions:write scope and
+	// nothing a government department has.
+	DeptLevelPartner = "partner"
 )
 
 // Errors of signing in. ErrLogin is the one answer to an unknown user name, a wrong password
@@ -217,9 +221,9 @@ func (a *App) PutDepartment(ctx context.Context, actor string, d store.Departmen
 	switch d.Level {
 	case "":
 		d.Level = DeptLevelCity
-	case DeptLevelCity, DeptLevelCounty:
+	case DeptLevelCity, DeptLevelCounty, DeptLevelPartner:
 	default:
-		return invalidField("level", credit.RuleEnum, "部门级别须为 city 或 county / the level must be city or county")
+		return invalidField("level", credit.RuleEnum, "部门级别须为 city、county 或 partner / the level must be city, county or partner")
 	}
 	d.Parent = strings.ToLower(strings.TrimSpace(d.Parent))
 	return a.update(ctx, func(tx store.Tx) error {

@@ -30,6 +30,8 @@ type App struct {
 	// Codes delivers persons' one-time sign-in codes (subject self-service); nil writes them
 	// to Log (LogCodeSender, the development channel).
 	Codes CodeSender
+	// Delivery holds the settings of status-change delivery (delivery.go).
+	Delivery DeliveryConfig
 
 	cat atomic.Pointer[credit.Catalog]
 	ids *ingest.IDCache

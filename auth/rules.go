@@ -75,6 +75,12 @@ func DefaultMatrix() Matrix {
 		return Rule{Method: method, Pattern: pattern, Roles: []Role{RoleAdmin, RoleSubmitter, RoleReviewer}, Disclosure: d,
 			Purpose: "名单管理 / list administration"}
 	}
+	// deptRule is a route on one department's delivery objects (tasks, subscriptions).
+	deptRule := func(method, pattern string, scope Scope, roles []Role) Rule {
+		return Rule{Method: method, Pattern: pattern, Roles: roles, Scope: scope, Disclosure: credit.DisclosurePublic, DeptScoped: true}
+	}
+	tasksRoles := []Role{RoleAdmin, RoleReviewer, RoleClerk}
+	subsRoles := []Role{RoleAdmin, RoleReviewer}
 	return Matrix{
 		// Public portal (信用门户).
 		public("GET", "/{$}"),
@@ -200,6 +206,30 @@ func DefaultMatrix() Matrix {
 		oversight("GET", "/api/v1/check-stats"),
 
 		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+		// Response tasks (联合奖惩任务) are the implementing department's: its reviewers and
+		// clerks, its token (tasks:write), and the admin; app holds each to its department.
+		// Monitoring subscriptions are a department's or an authorised partner's (a department
+		// of level partner with a subscriptions:write token): its reviewers, its token, the
+		// admin. A subscription on a subject states its legal basis and is query-logged by app;
+		// tasks and deliveries name subjects by key only (a person by its keyed hash), so these
+		// are public-level data behind roles.
+		deptRule("GET", "/console/tasks", "", tasksRoles),
+		deptRule("POST", "/console/tasks/{id}/response", "", tasksRoles),
+		deptRule("GET", "/console/subscriptions", "", subsRoles),
+		deptRule("POST", "/console/subscriptions", "", subsRoles),
+		deptRule("POST", "/console/subscriptions/{id}/remove", "", subsRoles),
+		deptRule("POST", "/console/deliveries/{id}/retry", "", subsRoles),
+		admin("GET", "/console/outbox"),
+		deptRule("GET", "/api/v1/tasks", ScopeTasksWrite, tasksRoles),
+		deptRule("GET", "/api/v1/tasks/{id}", ScopeTasksWrite, tasksRoles),
+		deptRule("POST", "/api/v1/tasks/{id}/response", ScopeTasksWrite, tasksRoles),
+		deptRule("GET", "/api/v1/subscriptions", ScopeSubscriptionsWrite, subsRoles),
+		deptRule("POST", "/api/v1/subscriptions", ScopeSubscriptionsWrite, subsRoles),
+		deptRule("GET", "/api/v1/subscriptions/{id}", ScopeSubscriptionsWrite, subsRoles),
+		deptRule("DELETE", "/api/v1/subscriptions/{id}", ScopeSubscriptionsWrite, subsRoles),
+		deptRule("GET", "/api/v1/deliveries", ScopeSubscriptionsWrite, subsRoles),
+		deptRule("POST", "/api/v1/deliveries/{id}/retry", ScopeSubscriptionsWrite, subsRoles),
+		admin("GET", "/api/v1/outbox"),
 
 		// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 

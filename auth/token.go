@@ -22,10 +22,16 @@ const (
 	ScopeRecordsRead  Scope = "records:read"  // read records beyond the public ones, as government sharing
 	ScopeBatchesRead  Scope = "batches:read"  // read its department's batches and their rejected rows
 	ScopeChecksWrite  Scope = "checks:write"  // check subjects for a matter and record feedback (联合奖惩核查)
+	// Status-change delivery: a department's system reads and answers its tasks; a department
+	// or an authorised partner (a department of level partner, e.g. a bank) manages its
+	// monitoring subscriptions.
+	ScopeTasksWrite         Scope = "tasks:write"         // read and answer the department's response tasks (联合奖惩任务)
+	ScopeSubscriptionsWrite Scope = "subscriptions:write" // manage monitoring subscriptions and see their deliveries (监测订阅)
 )
 
 // AllScopes lists every scope.
-var AllScopes = []Scope{ScopeRecordsWrite, ScopeRecordsRead, ScopeBatchesRead, ScopeChecksWrite}
+var AllScopes = []Scope{ScopeRecordsWrite, ScopeRecordsRead, ScopeBatchesRead, ScopeChecksWrite,
+	ScopeTasksWrite, ScopeSubscriptionsWrite}
 
 // Valid reports whether s is one of the scopes above.
 func (s Scope) Valid() bool { return slices.Contains(AllScopes, s) }

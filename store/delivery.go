@@ -18,6 +18,7 @@ type Delivery interface {
 	Subscription(ctx context.Context, id int64) (*credit.Subscription, error)
 	// Subscriptions returns a department's subscriptions ("" = all), removed ones too, newest first.
 	Subscriptions(ctx context.Context, dept string) ([]*credit.Subscription, error)
+	WebhookDelivery(ctx context.Context, id int64) (*WebhookDelivery, error)
 	// Deliveries returns the webhook deliveries matching f, newest first.
 	Deliveries(ctx context.Context, f DeliveryFilter) ([]*WebhookDelivery, error)
 	// DueDeliveries returns pending webhook deliveries due at now, oldest first.

@@ -72,6 +72,9 @@ func TestMatrixWalk(t *testing.T) {
 	}
 	callers = append(callers, caller{name: "subject", p: sp, hdr: e.sessionHdr(ssid)})
 
+	// Status-change delivery: task 1, subscription 1 and webhook delivery 1 belong to scjg.
+	e.deliveryFixture(t, "scjg")
+
 	// Concrete requests: batch 1 belongs to scjg; uploads name scjg.
 	target := func(method, pattern string) string {
 		path := strings.NewReplacer("{id}", "1", "{code}", e.f.CodeA, "{username}", "nobody", "{$}", "").Replace(pattern)

@@ -44,6 +44,9 @@ var consoleSections = []consoleSection{
 	{"/console/check-stats", "/console/check-stats", "console.checkstats"},
 
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+	{"/console/tasks", "/console/tasks", "console.tasks"},
+	{"/console/subscriptions", "/console/subscriptions", "console.subscriptions"},
+	{"/console/outbox", "/console/outbox", "console.outbox"},
 
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 

@@ -168,10 +168,12 @@ func (s *Server) check(r *http.Request, req app.CheckRequest) (*app.CheckResult,
 	return res, err
 }
 
+// pathID reads a numeric path value of a route ({id}), ENOTFOUND when it is not a positive
+// integer: such a path names nothing.
 func pathID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, invalidParam(name, "编号无效", "invalid id")
+		return 0, errNotFound
 	}
 	return id, nil
 }

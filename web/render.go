@@ -33,6 +33,7 @@ var pageNames = []string{"home", "search", "subject", "error", "login", "batches
 	"checks", "check", "lists_admin", "measures", "check_stats", "lists_public", "list_batch",
 
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+	"tasks", "subscriptions", "subscription_created", "outbox",
 
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 

@@ -74,6 +74,16 @@ func (s *Server) apiRoutes() []route {
 		{"POST", "/api/v1/measures/{code}/deactivate", s.apiSetMeasure(false)},
 
 		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+		{"GET", "/api/v1/tasks", s.apiTasks},
+		{"GET", "/api/v1/tasks/{id}", s.apiTask},
+		{"POST", "/api/v1/tasks/{id}/response", s.apiRespondTask},
+		{"GET", "/api/v1/subscriptions", s.apiSubscriptions},
+		{"POST", "/api/v1/subscriptions", s.apiSubscribe},
+		{"GET", "/api/v1/subscriptions/{id}", s.apiSubscription},
+		{"DELETE", "/api/v1/subscriptions/{id}", s.apiUnsubscribe},
+		{"GET", "/api/v1/deliveries", s.apiDeliveries},
+		{"POST", "/api/v1/deliveries/{id}/retry", s.apiRetryDelivery},
+		{"GET", "/api/v1/outbox", s.apiOutbox},
 
 		// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 
@@ -160,6 +170,13 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /console/check-stats.csv", s.consoleCheckStatsCSV)
 
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+	m.HandleFunc("GET /console/tasks", s.consoleTasks)
+	m.HandleFunc("POST /console/tasks/{id}/response", s.consoleRespondTask)
+	m.HandleFunc("GET /console/subscriptions", s.consoleSubscriptions)
+	m.HandleFunc("POST /console/subscriptions", s.consoleSubscribe)
+	m.HandleFunc("POST /console/subscriptions/{id}/remove", s.consoleUnsubscribe)
+	m.HandleFunc("POST /console/deliveries/{id}/retry", s.consoleRetryDelivery)
+	m.HandleFunc("GET /console/outbox", s.consoleOutbox)
 
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 

@@ -89,7 +89,7 @@ func cmdDept(ctx context.Context, e *env, args []string) error {
 	code := fs.String("code", "", "部门代码，如 fgw / department code")
 	name := fs.String("name", "", "中文名称 / Chinese name")
 	nameEN := fs.String("name-en", "", "英文名称 / English name")
-	level := fs.String("level", "", "级别 city 或 county（默认 city）/ level")
+	level := fs.String("level", "", "级别 city、county 或 partner（授权合作机构；默认 city）/ level")
 	parent := fs.String("parent", "", "上级部门代码 / parent department code")
 	asJSON := fs.Bool("json", false, "JSON 输出 / JSON output")
 	usage := func() error {

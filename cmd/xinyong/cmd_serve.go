@@ -20,6 +20,7 @@ type serveFlags struct {
 	addr, cert, key string
 	proxies         string
 	metrics         string
+	delivery        deliveryFlags // status-change delivery (cmd_delivery.go)
 }
 
 func (s *serveFlags) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -30,6 +31,7 @@ func (s *serveFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 		"可信反向代理地址或网段，逗号分隔 / trusted reverse proxies, addresses or CIDR prefixes, comma-separated (XINYONG_TRUSTED_PROXIES)")
 	fs.StringVar(&s.metrics, "metrics-addr", getenv("XINYONG_METRICS_ADDR"),
 		"Prometheus 指标监听地址（内部端口，不对公众开放）/ listen address of the Prometheus metrics, an internal port (XINYONG_METRICS_ADDR)")
+	s.delivery.register(fs, getenv)
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -113,6 +115,9 @@ func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, r
 		ready(url)
 	}
 	go sealQueryLogsDaily(ctx, a)
+	dctx, stopDelivery := context.WithCancel(ctx)
+	waitDelivery := startDelivery(dctx, e, a, &sf.delivery)
+	defer func() { stopDelivery(); waitDelivery() }()
 	errc := make(chan error, 1)
 	go func() {
 		if sf.cert != "" {

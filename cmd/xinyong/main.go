@@ -65,6 +65,9 @@ func commands() []command {
 		// Lists, measures and window checks (名单、措施与信用核查).
 
 		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
+		{"outbox", "发件箱：状态与转发到 NATS / outbox: status, relay to NATS JetStream", cmdOutbox},
+		{"subscription", "监测订阅 / monitoring subscriptions (add, list, remove)", cmdSubscription},
+		{"task", "联合奖惩任务 / joint reward and punishment response tasks (list)", cmdTask},
 
 		// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 

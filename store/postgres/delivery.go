@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -163,6 +161,11 @@ func (r reader) deliveries(ctx context.Context, q string, args ...any) ([]*store
 	return out, rows.Err()
 }
 
+func (r reader) WebhookDelivery(ctx context.Context, id int64) (*store.WebhookDelivery, error) {
+	d, err := scanDelivery(r.q.QueryRow(ctx, rebind(`SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id = ?`), id))
+	return d, notFound("通知", "delivery", err)
+}
+
 func (r reader) Deliveries(ctx context.Context, f store.DeliveryFilter) ([]*store.WebhookDelivery, error) {
 	q, args := `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE 1=1`, []any{}
 	if f.Dept != "" {
@@ -253,22 +256,6 @@ func (r reader) DueOutbox(ctx context.Context, now time.Time, limit int) ([]*sto
 }
 
 // ---- writes ----
-
-// rebind turns the ? placeholders of a query written once for both stores into $1, $2, …
-// (the queries here carry no ? inside string literals).
-func rebind(q string) string {
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteByte(q[i])
-	}
-	return b.String()
-}
 
 // insertID runs an INSERT … RETURNING id.
 func (t *tx) insertID(q string, args ...any) (int64, error) {

@@ -160,6 +160,11 @@ func (r reader) deliveries(ctx context.Context, q string, args ...any) ([]*store
 	return out, rows.Err()
 }
 
+func (r reader) WebhookDelivery(ctx context.Context, id int64) (*store.WebhookDelivery, error) {
+	d, err := scanDelivery(r.q.QueryRowContext(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id = ?`, id))
+	return d, notFound("通知", "delivery", err)
+}
+
 func (r reader) Deliveries(ctx context.Context, f store.DeliveryFilter) ([]*store.WebhookDelivery, error) {
 	q, args := `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE 1=1`, []any{}
 	if f.Dept != "" {

@@ -223,6 +223,11 @@ func testWebhookDeliveries(t *testing.T, s store.Store) {
 	if l, _ := s.Deliveries(ctx, store.DeliveryFilter{Dept: "fgw"}); len(l) != 1 || !l[0].DeliveredAt.Equal(sec(d2.DeliveredAt)) {
 		t.Fatalf("Deliveries(fgw) = %+v", l)
 	}
+	if d, err := s.WebhookDelivery(ctx, d1.ID); err != nil || d.Status != store.DeliveryDead || d.ChangeID != "c1" {
+		t.Fatalf("WebhookDelivery = %+v, %v", d, err)
+	}
+	_, err = s.WebhookDelivery(ctx, 99999)
+	wantCode(t, err, credit.ENOTFOUND)
 	if l, _ := s.Deliveries(ctx, store.DeliveryFilter{SubscriptionID: 1}); len(l) != 1 || l[0].ID != d1.ID {
 		t.Fatalf("Deliveries(sub 1) = %+v", l)
 	}

@@ -1,0 +1,463 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xinyong/xinyong/app"
+	"github.com/xinyong/xinyong/auth"
+	"github.com/xinyong/xinyong/credit"
+	"github.com/xinyong/xinyong/exchange"
+	"github.com/xinyong/xinyong/store"
+)
+
+const orgCode = "91350100M000100Y43"
+
+var (
+	reviewer    = &auth.Principal{Kind: auth.KindStaff, UserID: 5, Dept: "fgw", Roles: []auth.Role{auth.RoleReviewer}}
+	officeAdmin = &auth.Principal{Kind: auth.KindStaff, UserID: 1, Dept: "xyb", Roles: []auth.Role{auth.RoleAdmin}}
+	bank        = &auth.Principal{Kind: auth.KindToken, TokenID: 9, Dept: "bank", TokenScopes: []auth.Scope{auth.ScopeSubscriptionsWrite}}
+)
+
+// deliveryApp is an app with departments fgw, scjg (from the catalog) and a partner bank, and
+// private webhooks allowed (httptest listens on loopback).
+func deliveryApp(t *testing.T) (*app.App, *clock) {
+	t.Helper()
+	a, c, _ := clockApp(t)
+	a.Delivery.AllowPrivateWebhooks = true
+	a.Delivery.WebhookAttempts = 3
+	if err := a.PutDepartment(context.Background(), cliOp, store.Department{Code: "bank", NameZH: "威海某商业银行", Level: app.DeptLevelPartner}); err != nil {
+		t.Fatal(err)
+	}
+	return a, c
+}
+
+func change(kind credit.ChangeKind, depts ...string) credit.StatusChange {
+	return credit.StatusChange{Kind: kind, SubjectKey: orgCode, List: "black", EntryID: 3, Depts: depts,
+		Reason: "列入严重失信主体名单", By: "user:1"}
+}
+
+func TestStatusChangedWritesTasksOutboxAndDeliveries(t *testing.T) {
+	a, c := deliveryApp(t)
+	ctx := context.Background()
+	hook, secret, err := a.Subscribe(ctx, bank, app.SubscribeRequest{Target: credit.TargetSubject, Subject: orgCode,
+		Channel: credit.ChannelWebhook, URL: "http://127.0.0.1:9/hook", Purpose: "贷后管理（借款合同第 12 条授权）"}, "10.0.0.1")
+	if err != nil || !strings.HasPrefix(secret, "whsec_") || hook.TargetKey != orgCode || hook.Dept != "bank" {
+		t.Fatalf("Subscribe = %+v, %q, %v", hook, secret, err)
+	}
+	onList, _, err := a.Subscribe(ctx, reviewer, app.SubscribeRequest{Target: credit.TargetList, List: "black", Channel: credit.ChannelNATS, Purpose: "联合惩戒"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Store.Update(ctx, func(tx store.Tx) error {
+		return a.StatusChanged(ctx, tx, change(credit.ChangeListEnter, "fgw", "scjg", "fgw", ""))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks, err := a.Tasks(ctx, officeAdmin, store.TaskFilter{})
+	if err != nil || len(tasks) != 2 {
+		t.Fatalf("tasks = %+v, %v", tasks, err)
+	}
+	for _, k := range tasks {
+		if k.Status != credit.TaskOpen || !k.Deadline.Equal(c.Now().AddDate(0, 0, app.DefaultTaskDays)) || k.List != "black" {
+			t.Errorf("task %+v", k)
+		}
+	}
+	if mine, _ := a.Tasks(ctx, reviewer, store.TaskFilter{Dept: "scjg"}); len(mine) != 1 || mine[0].Dept != "fgw" {
+		t.Fatalf("a reviewer sees %+v", mine)
+	}
+	out, _ := a.Store.OutboxMessages(ctx, "", 10)
+	if len(out) != 2 {
+		t.Fatalf("outbox = %+v", out)
+	}
+	topics := map[string]bool{}
+	for _, m := range out {
+		topics[m.Topic] = true
+		var msg app.ChangeMessage
+		if err := json.Unmarshal(m.Body, &msg); err != nil || msg.SubjectKey != orgCode || msg.Kind != credit.ChangeListEnter {
+			t.Errorf("message %s: %+v, %v", m.Body, msg, err)
+		}
+	}
+	if !topics["status.list.enter"] || !topics["sub.fgw"] {
+		t.Fatalf("topics %v", topics)
+	}
+	ds, _ := a.Deliveries(ctx, bank, store.DeliveryFilter{})
+	if len(ds) != 1 || ds[0].SubscriptionID != hook.ID {
+		t.Fatalf("deliveries = %+v", ds)
+	}
+	// A change the subject-less list subscription does not match (another list) reaches the
+	// subject's subscriber only.
+	ch := change(credit.ChangeListLeave)
+	ch.List = "red"
+	if err := a.Store.Update(ctx, func(tx store.Tx) error { return a.StatusChanged(ctx, tx, ch) }); err != nil {
+		t.Fatal(err)
+	}
+	if ds, _ := a.Deliveries(ctx, officeAdmin, store.DeliveryFilter{}); len(ds) != 2 {
+		t.Fatalf("deliveries after red = %d", len(ds))
+	}
+	if out, _ := a.Store.OutboxMessages(ctx, "", 10); len(out) != 3 {
+		t.Fatalf("outbox after red = %d (list subscription %d must not match)", len(out), onList.ID)
+	}
+	// The subject subscription is in the query log with its purpose.
+	var logged []*store.QueryLog
+	_ = a.QueryLogs(ctx, store.QueryLogFilter{SubjectKey: orgCode}, func(q *store.QueryLog) error { logged = append(logged, q); return nil })
+	if len(logged) != 1 || !strings.Contains(logged[0].Purpose, "贷后管理") || logged[0].Actor != "token:9@bank" {
+		t.Fatalf("query log = %+v", logged)
+	}
+	if n := auditActions(t, a)[app.ActionStatusChange]; n != 2 {
+		t.Fatalf("%d status.change audit entries", n)
+	}
+}
+
+func TestStatusChangedRollsBackWithItsCaller(t *testing.T) {
+	a, _ := deliveryApp(t)
+	ctx := context.Background()
+	if _, _, err := a.Subscribe(ctx, bank, app.SubscribeRequest{Target: credit.TargetList, List: "black", Channel: credit.ChannelWebhook,
+		URL: "http://127.0.0.1:9/", Purpose: "授信审查"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("the list entry failed after the change")
+	err := a.Store.Update(ctx, func(tx store.Tx) error {
+		if err := a.StatusChanged(ctx, tx, change(credit.ChangeListEnter, "fgw")); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	tasks, _ := a.Store.Tasks(ctx, store.TaskFilter{})
+	out, _ := a.Store.OutboxMessages(ctx, "", 10)
+	ds, _ := a.Store.Deliveries(ctx, store.DeliveryFilter{})
+	if len(tasks)+len(out)+len(ds) != 0 {
+		t.Fatalf("rolled back change left %d tasks, %d outbox, %d deliveries", len(tasks), len(out), len(ds))
+	}
+	err = a.Store.Update(ctx, func(tx store.Tx) error {
+		return a.StatusChanged(ctx, tx, credit.StatusChange{Kind: credit.ChangeListEnter})
+	})
+	if credit.ErrorCode(err) != credit.EINVALID {
+		t.Fatalf("change without subject: %v", err)
+	}
+}
+
+func TestSubscribeRefusals(t *testing.T) {
+	a, _ := deliveryApp(t)
+	ctx := context.Background()
+	ok := app.SubscribeRequest{Target: credit.TargetSubject, Subject: orgCode, Channel: credit.ChannelWebhook, URL: "https://bank.example.com/h", Purpose: "授信"}
+	for name, tc := range map[string]struct {
+		p    *auth.Principal
+		mod  func(*app.SubscribeRequest)
+		code string
+	}{
+		"no purpose":      {bank, func(r *app.SubscribeRequest) { r.Purpose = " " }, credit.EINVALID},
+		"other dept":      {bank, func(r *app.SubscribeRequest) { r.Dept = "fgw" }, credit.EFORBIDDEN},
+		"bad code":        {bank, func(r *app.SubscribeRequest) { r.Subject = "91350100M000100Y44" }, credit.EINVALID},
+		"ftp":             {bank, func(r *app.SubscribeRequest) { r.URL = "ftp://bank.example.com/" }, credit.EINVALID},
+		"bad target":      {bank, func(r *app.SubscribeRequest) { r.Target = "all" }, credit.EINVALID},
+		"bad list":        {bank, func(r *app.SubscribeRequest) { r.Target, r.List = credit.TargetList, "黑名单" }, credit.EINVALID},
+		"nats with url":   {bank, func(r *app.SubscribeRequest) { r.Channel = credit.ChannelNATS }, credit.EINVALID},
+		"unknown dept":    {officeAdmin, func(r *app.SubscribeRequest) { r.Dept = "nobody" }, credit.EINVALID},
+		"anonymous":       {nil, func(r *app.SubscribeRequest) {}, credit.EUNAUTH},
+		"unknown channel": {bank, func(r *app.SubscribeRequest) { r.Channel = "sms" }, credit.EINVALID},
+	} {
+		req := ok
+		tc.mod(&req)
+		if _, _, err := a.Subscribe(ctx, tc.p, req, ""); credit.ErrorCode(err) != tc.code {
+			t.Errorf("%s: %v, want %s", name, err, tc.code)
+		}
+	}
+	a.Delivery.AllowPrivateWebhooks = false
+	req := ok
+	req.URL = "http://127.0.0.1:8080/"
+	if _, _, err := a.Subscribe(ctx, bank, req, ""); credit.ErrorCode(err) != credit.EINVALID {
+		t.Fatalf("loopback webhook accepted: %v", err)
+	}
+	// A person is subscribed by the keyed hash and shown masked.
+	req = ok
+	req.Subject = "11010519491231002X"
+	s, _, err := a.Subscribe(ctx, bank, req, "")
+	if err != nil || !strings.HasPrefix(s.TargetKey, credit.PersonKeyPrefix) || s.Label != credit.MaskID("11010519491231002X") {
+		t.Fatalf("person subscription = %+v, %v", s, err)
+	}
+	if err := a.Unsubscribe(ctx, reviewer, s.ID); credit.ErrorCode(err) != credit.EFORBIDDEN {
+		t.Fatalf("another department removed it: %v", err)
+	}
+	if err := a.Unsubscribe(ctx, bank, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Unsubscribe(ctx, bank, s.ID); credit.ErrorCode(err) != credit.ENOTFOUND {
+		t.Fatalf("removed twice: %v", err)
+	}
+}
+
+func TestRespondAndOverdue(t *testing.T) {
+	a, c := deliveryApp(t)
+	ctx := context.Background()
+	if err := a.Store.Update(ctx, func(tx store.Tx) error {
+		return a.StatusChanged(ctx, tx, change(credit.ChangeListEnter, "fgw", "scjg"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tasks, _ := a.Tasks(ctx, officeAdmin, store.TaskFilter{})
+	var fgw, scjg *credit.Task
+	for _, k := range tasks {
+		if k.Dept == "fgw" {
+			fgw = k
+		} else {
+			scjg = k
+		}
+	}
+	if _, err := a.RespondTask(ctx, reviewer, scjg.ID, credit.OutcomeApplied, "x"); credit.ErrorCode(err) != credit.EFORBIDDEN {
+		t.Fatalf("another department's task: %v", err)
+	}
+	got, err := a.RespondTask(ctx, reviewer, fgw.ID, credit.OutcomeApplied, "已暂停其财政资金补助申报")
+	if err != nil || got.Status != credit.TaskResponded {
+		t.Fatalf("RespondTask = %+v, %v", got, err)
+	}
+	if n, err := a.MarkOverdueTasks(ctx); err != nil || n != 0 {
+		t.Fatalf("before the deadline: %d, %v", n, err)
+	}
+	c.Add(time.Duration(app.DefaultTaskDays)*24*time.Hour + time.Second)
+	if n, err := a.MarkOverdueTasks(ctx); err != nil || n != 1 {
+		t.Fatalf("MarkOverdueTasks = %d, %v", n, err)
+	}
+	if n, _ := a.MarkOverdueTasks(ctx); n != 0 {
+		t.Fatalf("marked again: %d", n)
+	}
+	late, _ := a.Store.Task(ctx, scjg.ID)
+	if late.Status != credit.TaskOverdue {
+		t.Fatalf("scjg task = %+v", late)
+	}
+	if got, _ := a.Store.Task(ctx, fgw.ID); got.Status != credit.TaskResponded {
+		t.Fatalf("a responded task went overdue: %+v", got)
+	}
+	scjgUser := &auth.Principal{Kind: auth.KindStaff, UserID: 6, Dept: "scjg", Roles: []auth.Role{auth.RoleReviewer}}
+	got, err = a.RespondTask(ctx, scjgUser, scjg.ID, credit.OutcomeNotApplicable, "本部门无相关审批事项")
+	if err != nil || !got.Late(c.Now()) {
+		t.Fatalf("late response = %+v, %v", got, err)
+	}
+	if n := auditActions(t, a); n[app.ActionTaskRespond] != 2 || n[app.ActionTaskOverdue] != 1 {
+		t.Fatalf("audit = %v", n)
+	}
+}
+
+// receiver is a webhook subscriber that verifies signatures and answers fail times with 500.
+type receiver struct {
+	mu       sync.Mutex
+	secret   []byte
+	fail     int
+	got      []string // change ids received with a valid signature
+	bad      int
+	now      func() time.Time
+	delivery []string
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := credit.VerifyWebhook(r.secret, req.Header.Get(credit.SignatureHeader), body, r.now(), 5*time.Minute); err != nil {
+		r.bad++
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	r.delivery = append(r.delivery, req.Header.Get(app.DeliveryHeader))
+	if r.fail > 0 {
+		r.fail--
+		http.Error(w, "busy", http.StatusInternalServerError)
+		return
+	}
+	var m app.ChangeMessage
+	_ = json.Unmarshal(body, &m)
+	r.got = append(r.got, m.ID)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func TestWebhooksSignedRetriedAndDead(t *testing.T) {
+	a, c := deliveryApp(t)
+	ctx := context.Background()
+	good := &receiver{fail: 2, now: c.Now}
+	down := &receiver{fail: 1000, now: c.Now}
+	gs, ds := httptest.NewServer(good), httptest.NewServer(down)
+	defer gs.Close()
+	defer ds.Close()
+	sub := func(url string) (*credit.Subscription, []byte) {
+		s, secret, err := a.Subscribe(ctx, bank, app.SubscribeRequest{Target: credit.TargetSubject, Subject: orgCode,
+			Channel: credit.ChannelWebhook, URL: url, Purpose: "授信后管理"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, []byte(secret)
+	}
+	_, good.secret = sub(gs.URL + "/hook")
+	deadSub, secret := sub(ds.URL + "/hook")
+	down.secret = secret
+	if err := a.Store.Update(ctx, func(tx store.Tx) error { return a.StatusChanged(ctx, tx, change(credit.ChangeListEnter)) }); err != nil {
+		t.Fatal(err)
+	}
+	post := exchange.NewWebhooks(5*time.Second, true)
+	total := app.WebhookResult{}
+	for i := 0; i < 3; i++ {
+		res, err := a.SendWebhooks(ctx, post, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total.Delivered += res.Delivered
+		total.Dead += res.Dead
+		total.Retried += res.Retried
+		// Nothing is due again before its backoff.
+		if again, _ := a.SendWebhooks(ctx, post, 10); again != (app.WebhookResult{}) {
+			t.Fatalf("sent again before the backoff: %+v", again)
+		}
+		c.Add(3 * time.Hour)
+	}
+	if total.Delivered != 1 || total.Dead != 1 || total.Retried != 4 {
+		t.Fatalf("total = %+v", total)
+	}
+	if len(good.got) != 1 || good.bad != 0 || down.bad != 0 || len(good.delivery) != 3 || good.delivery[0] != good.delivery[2] {
+		t.Fatalf("good got %v (bad %d), deliveries %v", good.got, good.bad, good.delivery)
+	}
+	dead, _ := a.Deliveries(ctx, bank, store.DeliveryFilter{Status: store.DeliveryDead})
+	if len(dead) != 1 || dead[0].SubscriptionID != deadSub.ID || dead[0].LastStatus != 500 || dead[0].Attempts != 3 {
+		t.Fatalf("dead = %+v", dead)
+	}
+	// The receiver is fixed; the operator retries the dead letter.
+	down.mu.Lock()
+	down.fail = 0
+	down.mu.Unlock()
+	if err := a.RetryDelivery(ctx, reviewer, dead[0].ID); credit.ErrorCode(err) != credit.EFORBIDDEN {
+		t.Fatalf("another department retried: %v", err)
+	}
+	if err := a.RetryDelivery(ctx, bank, dead[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := a.SendWebhooks(ctx, post, 10); err != nil || res.Delivered != 1 {
+		t.Fatalf("after retry = %+v, %v", res, err)
+	}
+	if err := a.RetryDelivery(ctx, bank, dead[0].ID); credit.ErrorCode(err) != credit.ECONFLICT {
+		t.Fatalf("retried a delivered one: %v", err)
+	}
+	// A removed subscription is no longer notified.
+	if err := a.Unsubscribe(ctx, bank, deadSub.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Store.Update(ctx, func(tx store.Tx) error { return a.StatusChanged(ctx, tx, change(credit.ChangeListLeave)) }); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := a.SendWebhooks(ctx, post, 10)
+	if res.Delivered != 1 || res.Dead != 0 {
+		t.Fatalf("after removal = %+v", res)
+	}
+}
+
+// fakePub is a publisher that fails while down is set.
+type fakePub struct {
+	down bool
+	ids  []string
+}
+
+func (f *fakePub) Publish(_ context.Context, msgID, _ string, _ []byte) (uint64, bool, error) {
+	if f.down {
+		return 0, false, errors.New("nats: no servers available for connection")
+	}
+	f.ids = append(f.ids, msgID)
+	return uint64(len(f.ids)), false, nil
+}
+
+func TestRelayKeepsOrderAndWaitsForTheBroker(t *testing.T) {
+	a, c := deliveryApp(t)
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if err := a.Store.Update(ctx, func(tx store.Tx) error { return a.StatusChanged(ctx, tx, change(credit.ChangeListEnter)) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub := &fakePub{down: true}
+	res, err := a.RelayOutbox(ctx, pub, 10)
+	if err == nil || res.Retried != 1 || res.Sent != 0 {
+		t.Fatalf("broker down: %+v, %v", res, err)
+	}
+	st, _ := a.OutboxState(ctx)
+	if st.Pending != 3 {
+		t.Fatalf("state %+v", st)
+	}
+	pub.down = false
+	// The first message waits for its backoff; the pass keeps order, so nothing goes before it.
+	if res, _ := a.RelayOutbox(ctx, pub, 10); res.Sent != 0 {
+		t.Fatalf("overtook the first message: %+v", res)
+	}
+	c.Add(time.Minute)
+	if res, err := a.RelayOutbox(ctx, pub, 10); err != nil || res.Sent != 3 {
+		t.Fatalf("broker back: %+v, %v", res, err)
+	}
+	out, _ := a.Store.OutboxMessages(ctx, store.OutboxSent, 10)
+	if len(out) != 3 || pub.ids[0] != out[2].MsgID || pub.ids[2] != out[0].MsgID {
+		t.Fatalf("order: published %v", pub.ids)
+	}
+}
+
+// TestRelayJetStream runs the relay against the real NATS server: the broker is unreachable
+// first (messages stay pending), then reachable (delivered, acknowledged by JetStream), and a
+// message published again after a crash is dropped by JetStream as a duplicate.
+func TestRelayJetStream(t *testing.T) {
+	url := os.Getenv("XINYONG_TEST_NATS")
+	if url == "" {
+		t.Skip("XINYONG_TEST_NATS not set: no NATS server to test against")
+	}
+	a, c := deliveryApp(t)
+	ctx := context.Background()
+	name := fmt.Sprintf("XYTEST_%d", time.Now().UnixNano())
+	cfg := exchange.JetStreamConfig{URL: url, Stream: name, Prefix: strings.ToLower(name)}
+	t.Cleanup(func() { _ = exchange.DeleteStream(context.Background(), url, name) })
+	for i := 0; i < 5; i++ {
+		if err := a.Store.Update(ctx, func(tx store.Tx) error { return a.StatusChanged(ctx, tx, change(credit.ChangeListEnter, "fgw")) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Broker down: nothing can be dialled; the messages wait.
+	down := cfg
+	down.URL = "nats://127.0.0.1:1"
+	if _, err := exchange.DialJetStream(ctx, down); err == nil {
+		t.Fatal("dialled a closed port")
+	}
+	if st, _ := a.OutboxState(ctx); st.Pending != 5 {
+		t.Fatalf("pending = %+v", st)
+	}
+	// Broker back.
+	js, err := exchange.DialJetStream(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer js.Close()
+	c.Add(time.Minute)
+	res, err := a.RelayOutbox(ctx, js, 100)
+	if err != nil || res.Sent != 5 || res.Duplicates != 0 {
+		t.Fatalf("relay = %+v, %v", res, err)
+	}
+	if n, err := exchange.StreamMessages(ctx, url, name); err != nil || n != 5 {
+		t.Fatalf("stream holds %d, %v", n, err)
+	}
+	// A relay that crashed before marking publishes again: JetStream drops the repeat.
+	sent, _ := a.Store.OutboxMessages(ctx, store.OutboxSent, 1)
+	seq, dup, err := js.Publish(ctx, sent[0].MsgID, sent[0].Topic, sent[0].Body)
+	if err != nil || !dup || seq != sent[0].StreamSeq {
+		t.Fatalf("re-publish: seq %d (first %d) dup %v, %v", seq, sent[0].StreamSeq, dup, err)
+	}
+	if n, _ := exchange.StreamMessages(ctx, url, name); n != 5 {
+		t.Fatalf("stream holds %d after a repeat", n)
+	}
+	if st, _ := a.OutboxState(ctx); st.Pending != 0 || st.Sent != 5 {
+		t.Fatalf("state = %+v", st)
+	}
+}

@@ -39,6 +39,8 @@ type App struct {
 	// pwSem bounds the argon2id verifications running at once: each takes 64 MiB and both
 	// cores for about a quarter of a second (see auth.DefaultArgon2).
 	pwSem chan struct{}
+
+	rights rightsState // subjects' rights: the calendar in force, deadlines (rights.go)
 }
 
 // New loads the current catalog, saving the embedded default as version 1 into an empty store.
@@ -75,6 +77,9 @@ func New(ctx context.Context, st store.Store, sealer *credit.Sealer, now func() 
 	}
 	a.cat.Store(c)
 	if err := a.seedDepartments(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.loadCalendars(ctx); err != nil {
 		return nil, err
 	}
 	return a, nil

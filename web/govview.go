@@ -222,7 +222,7 @@ type govRecordJSON struct {
 	SourceID     string           `json:"source_id"`
 	Version      int              `json:"version"`
 	DecisionDate string           `json:"decision_date,omitempty"`
-	Publication  app.WindowStatus `json:"publication"`
+	Publication  credit.Publication `json:"publication"`
 	Fields       []govFieldJSON   `json:"fields"`
 }
 

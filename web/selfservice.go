@@ -225,7 +225,7 @@ func (p myPage) ActorKind(actor string) string {
 }
 
 // PubLabel names a record's publication status.
-func (p myPage) PubLabel(st app.OwnPublication) string { return p.L.T("my.pub." + string(st)) }
+func (p myPage) PubLabel(st credit.Publication) string { return p.L.T("my.pub." + string(st)) }
 
 // my shows the signed-in subject its own record (App.OwnRecordView holds it to itself).
 func (s *Server) my(w http.ResponseWriter, r *http.Request) {

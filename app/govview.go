@@ -54,8 +54,8 @@ type GovField struct {
 
 // GovRecord is one record in the government view.
 type GovRecord struct {
-	Record      *credit.Record
-	Fields      []GovField // in the item's field order, personal fields included (masked or not)
+	Record *credit.Record
+	Fields []GovField // in the item's field order, personal fields included (masked or not)
 	// Publication is where the record stands towards the portal; a repaired record stays in
 	// government sharing, marked PubRepaired.
 	Publication credit.Publication

@@ -829,8 +829,8 @@ func (a *App) EscalateOverdue(ctx context.Context) (int, error) {
 
 // ExpireReport is what ExpirePublications did or would do.
 type ExpireReport struct {
-	Records int   `json:"records"` // records whose publication ended and were marked
-	Changes int   `json:"changes"` // of them, records that were on the portal until now (record.expired sent)
+	Records int     `json:"records"` // records whose publication ended and were marked
+	Changes int     `json:"changes"` // of them, records that were on the portal until now (record.expired sent)
 	IDs     []int64 `json:"ids,omitempty"`
 }
 

@@ -90,6 +90,7 @@ func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, r
 	if ready != nil {
 		ready(url)
 	}
+	go runRightsJobs(ctx, a) // publication expiry, overdue escalation (cmd_rights.go)
 	errc := make(chan error, 1)
 	go func() {
 		if sf.cert != "" {

@@ -67,6 +67,8 @@ func commands() []command {
 		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 
 		// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+		{"calendar", "工作日历：载入节假日与调休安排 / working-day calendar (load, show)", cmdCalendar},
+		{"publication", "公示期满自动停止公示 / end publication at the maximum period (expire [--dry-run])", cmdPublication},
 
 		// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 

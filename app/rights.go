@@ -150,6 +150,9 @@ func partyOf(p *auth.Principal, c *credit.Case) (credit.Party, error) {
 		Message: "无权查看或办理该申请 / this case is not yours to see or handle"}
 }
 
+// RuleOwnRecord names the rule that a subject files only about its own records.
+const RuleOwnRecord = "own_record"
+
 // ownRecord loads a record the signed-in subject p owns (its current version); another
 // subject's record is refused with the rule named and the attempt logged.
 func (a *App) ownRecord(ctx context.Context, p *auth.Principal, recordID int64) (*credit.Record, *credit.Subject, error) {
@@ -166,8 +169,10 @@ func (a *App) ownRecord(ctx context.Context, p *auth.Principal, recordID int64) 
 	}
 	if !p.Is(s.Key) {
 		a.refused(ctx, p, "record:"+fmt.Sprint(recordID), "not_own_record")
-		return nil, nil, &credit.Error{Code: credit.EFORBIDDEN, Field: "record", Rule: "own_record",
-			Message: "只能对本主体的记录提出异议或修复申请 / you may only file about your own records"}
+		// Not found rather than forbidden: whether another subject's record exists is not this
+		// subject's to learn.
+		return nil, nil, &credit.Error{Code: credit.ENOTFOUND, Field: "record", Rule: RuleOwnRecord,
+			Message: "您名下没有这条记录：只能对本主体的记录提出异议或修复申请 / no such record of yours: you may only file about your own records"}
 	}
 	return r, s, nil
 }
@@ -1015,4 +1020,43 @@ func (a *App) RightsStatistics(ctx context.Context) ([]RightsStats, error) {
 		out = append(out, *x)
 	}
 	return out, nil
+}
+
+// OwnRecordActions returns one of the signed-in subject's records with what it can do about
+// it: object, apply for repair (or why not yet), and its cases.
+func (a *App) OwnRecordActions(ctx context.Context, p *auth.Principal, recordID int64) (*OwnRecord, error) {
+	r, s, err := a.ownRecord(ctx, p, recordID)
+	if err != nil {
+		return nil, err
+	}
+	item, ok := a.Catalog().Item(r.Item)
+	if !ok {
+		return nil, credit.Errorf(credit.ENOTFOUND, "目录中已无该事项 / the item is no longer in the catalog")
+	}
+	st, err := recordState(ctx, a.Store, keyOf(r))
+	if err != nil {
+		return nil, err
+	}
+	k := keyOf(r)
+	cs, err := a.Store.Cases(ctx, store.CaseFilter{Record: &k})
+	if err != nil {
+		return nil, err
+	}
+	or := &OwnRecord{RecordView: View(item, r), Status: credit.PublicationOf(item, r, st, a.Now())}
+	or.Objection = st != nil && st.Objection != 0
+	openRepair := false
+	for _, c := range cs {
+		if c.SubjectID == s.ID {
+			or.Cases = append(or.Cases, c)
+			openRepair = openRepair || (c.Kind == credit.CaseRepair && c.Status.Open())
+		}
+	}
+	or.CanObject = credit.ObjectionEligibility(r, st)
+	or.Repair = credit.RepairEligibility(item, r, st, openRepair, a.Now())
+	if s.IsPerson() {
+		if or.Personal, err = a.personalFields(item, r); err != nil {
+			return nil, err
+		}
+	}
+	return or, nil
 }

@@ -98,7 +98,7 @@ func TestObjectionAndRepair(t *testing.T) {
 
 	// Bad input: someone else's record, a forged PDF, an oversized file, too many files.
 	_, err := a.FileObjection(ctx, c.subject, c.alien.ID, "金额录入错误", []app.Upload{{"a.pdf", pdf}})
-	wantRule(t, err, credit.EFORBIDDEN, "own_record")
+	wantRule(t, err, credit.ENOTFOUND, app.RuleOwnRecord)
 	_, err = a.FileObjection(ctx, c.subject, c.penalty.ID, "金额录入错误", []app.Upload{{"scan.pdf", []byte("MZ\x90\x00 not a pdf")}})
 	wantRule(t, err, credit.EINVALID, credit.RuleEvidenceType)
 	_, err = a.FileObjection(ctx, c.subject, c.penalty.ID, "金额录入错误", []app.Upload{{"big.pdf", append(append([]byte{}, pdf...), make([]byte, credit.MaxEvidenceBytes)...)}})

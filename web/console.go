@@ -42,6 +42,10 @@ var consoleSections = []consoleSection{
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+	{"/console/objections", "/console/objections", "console.objections"},
+	{"/console/repairs", "/console/repairs", "console.repairs"},
+	{"/console/rights-stats", "/console/rights-stats", "console.rightsstats"},
+	{"/console/calendar", "/console/calendar", "console.calendar"},
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 }

@@ -197,6 +197,7 @@ type myPage struct {
 	base
 	V           *app.OwnView
 	Departments []store.Department
+	Notices     []*store.Notice // messages about objections and repairs (rights.go)
 }
 
 // DeptName names a department in the page's language (its code when unknown).
@@ -239,6 +240,10 @@ func (s *Server) my(w http.ResponseWriter, r *http.Request) {
 	b.CSRF = s.formToken(w, r)
 	p := myPage{base: b, V: v}
 	if p.Departments, err = s.app.Departments(r.Context()); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if p.Notices, err = s.app.Notices(r.Context(), principal(r), 50); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

@@ -46,6 +46,7 @@ type App struct {
 	// group commit (lists.go, checks.go).
 	jointOnce sync.Once
 	joint     *jointState
+	rights    rightsState // subjects' rights: the calendar in force, deadlines (rights.go)
 }
 
 // New loads the current catalog, saving the embedded default as version 1 into an empty store.
@@ -82,6 +83,9 @@ func New(ctx context.Context, st store.Store, sealer *credit.Sealer, now func() 
 	}
 	a.cat.Store(c)
 	if err := a.seedDepartments(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.loadCalendars(ctx); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -45,30 +45,6 @@ func originOf(ctx context.Context) Origin {
 	return o
 }
 
-// WindowStatus is where a record stands in its publication window (公示状态) at a moment.
-type WindowStatus string
-
-// Publication statuses.
-const (
-	WindowOpen    WindowStatus = "shown"   // 公示中: on the portal now
-	WindowPending WindowStatus = "pending" // 待公示: publication has not begun
-	WindowEnded   WindowStatus = "ended"   // 公示期满: publication has ended
-	WindowNone    WindowStatus = "never"   // 不公示: the item is never published
-)
-
-// WindowOf returns r's publication status at now.
-func WindowOf(r *credit.Record, now time.Time) WindowStatus {
-	switch {
-	case !r.Published:
-		return WindowNone
-	case now.Before(r.PubFrom):
-		return WindowPending
-	case !r.PubUntil.IsZero() && !now.Before(r.PubUntil):
-		return WindowEnded
-	}
-	return WindowOpen
-}
-
 // GovField is one labelled value of a record in the government view.
 type GovField struct {
 	FieldValue
@@ -78,9 +54,12 @@ type GovField struct {
 
 // GovRecord is one record in the government view.
 type GovRecord struct {
-	Record      *credit.Record
-	Fields      []GovField // in the item's field order, personal fields included (masked or not)
-	Publication WindowStatus
+	Record *credit.Record
+	Fields []GovField // in the item's field order, personal fields included (masked or not)
+	// Publication is where the record stands towards the portal; a repaired record stays in
+	// government sharing, marked PubRepaired.
+	Publication credit.Publication
+	Objection   bool // an objection is under way (异议处理中)
 }
 
 // GovItemGroup is the records of one catalog item in the government view.
@@ -245,6 +224,10 @@ func (a *App) fillGovView(ctx context.Context, v *GovSubjectView, s *credit.Subj
 	if err != nil {
 		return err
 	}
+	states, err := a.Store.RecordStates(ctx, s.ID)
+	if err != nil {
+		return err
+	}
 	now := a.Now()
 	cat := a.Catalog()
 	byItem := map[string][]GovRecord{}
@@ -253,7 +236,8 @@ func (a *App) fillGovView(ctx context.Context, v *GovSubjectView, s *credit.Subj
 		if !ok || !slices.Contains(v.Levels, item.Disclosure) {
 			continue
 		}
-		gr, err := a.govRecord(item, r, now, authorised)
+		st := states[keyOf(r)]
+		gr, err := a.govRecord(item, r, st, now, authorised)
 		if err != nil {
 			return err
 		}
@@ -271,8 +255,8 @@ func (a *App) fillGovView(ctx context.Context, v *GovSubjectView, s *credit.Subj
 
 // govRecord labels a record's fields in the item's order, personal fields decrypted when
 // inClear is true and masked otherwise.
-func (a *App) govRecord(item *credit.CatalogItem, r *credit.Record, now time.Time, inClear bool) (GovRecord, error) {
-	gr := GovRecord{Record: r, Publication: WindowOf(r, now)}
+func (a *App) govRecord(item *credit.CatalogItem, r *credit.Record, st *credit.RecordState, now time.Time, inClear bool) (GovRecord, error) {
+	gr := GovRecord{Record: r, Publication: credit.PublicationOf(item, r, st, now), Objection: st != nil && st.Objection != 0}
 	var personal map[string]string
 	if len(r.Personal) > 0 {
 		b, err := a.Sealer.Open(r.Personal)

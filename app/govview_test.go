@@ -89,7 +89,7 @@ func TestGovSubject(t *testing.T) {
 			found = f.Personal && !f.Masked && f.Value == govPerson
 		}
 	}
-	if !found || reg.Publication != app.WindowOpen || v.Groups[1].Records[0].Publication != app.WindowNone {
+	if !found || reg.Publication != credit.PubShown || v.Groups[1].Records[0].Publication != credit.PubNever {
 		t.Errorf("registration fields %+v, publication %s / %s", reg.Fields, reg.Publication, v.Groups[1].Records[0].Publication)
 	}
 
@@ -186,24 +186,25 @@ func TestGovSubject(t *testing.T) {
 	}
 }
 
-func TestWindowOf(t *testing.T) {
+func TestPublicationOf(t *testing.T) {
+	item := &credit.CatalogItem{Disclosure: credit.DisclosurePublic}
 	now := mustDay(t, "2026-06-15")
 	for _, c := range []struct {
 		published  bool
 		from, till string
-		want       app.WindowStatus
+		want       credit.Publication
 	}{
-		{false, "2026-01-01", "", app.WindowNone},
-		{true, "2026-07-01", "", app.WindowPending},
-		{true, "2026-01-01", "2026-06-15", app.WindowEnded},
-		{true, "2026-01-01", "2026-06-16", app.WindowOpen},
-		{true, "2026-06-15", "", app.WindowOpen},
+		{false, "2026-01-01", "", credit.PubNever},
+		{true, "2026-07-01", "", credit.PubPending},
+		{true, "2026-01-01", "2026-06-15", credit.PubEnded},
+		{true, "2026-01-01", "2026-06-16", credit.PubShown},
+		{true, "2026-06-15", "", credit.PubShown},
 	} {
 		r := &credit.Record{Published: c.published, PubFrom: mustDay(t, c.from), Status: credit.RecordActive}
 		if c.till != "" {
 			r.PubUntil = mustDay(t, c.till)
 		}
-		if got := app.WindowOf(r, now); got != c.want {
+		if got := credit.PublicationOf(item, r, nil, now); got != c.want {
 			t.Errorf("%+v: %s, want %s", c, got, c.want)
 		}
 	}

@@ -101,6 +101,8 @@ type RecordView struct {
 	Record *credit.Record
 	Item   *credit.CatalogItem
 	Fields []FieldValue // in the item's field order; personal fields are never included
+	// Objection: an objection to the record is under way (异议处理中); the portal marks it.
+	Objection bool
 }
 
 // ItemGroup is the records of one item on a subject page.
@@ -140,6 +142,10 @@ func (a *App) PublicSubject(ctx context.Context, code string) (*SubjectView, err
 	if err != nil {
 		return nil, err
 	}
+	states, err := a.Store.RecordStates(ctx, s.ID)
+	if err != nil {
+		return nil, err
+	}
 	now := a.Now()
 	cat := a.Catalog()
 	v := &SubjectView{Subject: s, KindZH: credit.KindNameZH(s.Kind)}
@@ -147,10 +153,13 @@ func (a *App) PublicSubject(ctx context.Context, code string) (*SubjectView, err
 	byItem := map[string][]RecordView{}
 	for _, r := range recs {
 		item, ok := cat.Item(r.Item)
-		if !ok || !PublicRecord(item, r, now) {
+		st := states[keyOf(r)]
+		if !ok || !PublicRecord(item, r, st, now) {
 			continue
 		}
-		byItem[r.Item] = append(byItem[r.Item], View(item, r))
+		rv := View(item, r)
+		rv.Objection = st != nil && st.Objection != 0
+		byItem[r.Item] = append(byItem[r.Item], rv)
 		v.Records++
 	}
 	for i := range cat.Items {
@@ -162,9 +171,10 @@ func (a *App) PublicSubject(ctx context.Context, code string) (*SubjectView, err
 	return v, nil
 }
 
-// PublicRecord reports whether a record may be shown to the public at now.
-func PublicRecord(item *credit.CatalogItem, r *credit.Record, now time.Time) bool {
-	return item.Disclosure == credit.DisclosurePublic && r.PublicAt(now)
+// PublicRecord reports whether a record may be shown to the public at now, given its state
+// (nil when nothing happened to it): credit.InForce.
+func PublicRecord(item *credit.CatalogItem, r *credit.Record, st *credit.RecordState, now time.Time) bool {
+	return credit.InForce(item, r, st, now)
 }
 
 // View labels a record's non-personal fields in the item's order.

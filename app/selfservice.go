@@ -508,33 +508,16 @@ func (a *App) PersonLogin(ctx context.Context, id, code, remoteAddr, userAgent s
 
 // ---- The subject's own page (本人信用信息) ----
 
-// OwnPublication is a record's publication status as its subject's own page shows it.
-type OwnPublication string
-
-// Publication statuses on the own page.
-const (
-	OwnShown    OwnPublication = "shown"     // 公示中: on the public portal now
-	OwnNotShown OwnPublication = "not_shown" // 未公示: a shared or authorised item, or not (yet) published
-	OwnEnded    OwnPublication = "ended"     // 公示期满: its publication period is over
-)
-
-// OwnPublicationOf says whether a record is on the public portal at now, and if not, why.
-func OwnPublicationOf(item *credit.CatalogItem, r *credit.Record, now time.Time) OwnPublication {
-	switch {
-	case PublicRecord(item, r, now):
-		return OwnShown
-	case item.Disclosure == credit.DisclosurePublic && r.Published && r.Status == credit.RecordActive &&
-		!r.PubUntil.IsZero() && !now.Before(r.PubUntil):
-		return OwnEnded
-	}
-	return OwnNotShown
-}
-
 // OwnRecord is one of the subject's own records with everything it may see of it.
 type OwnRecord struct {
 	RecordView
-	Status   OwnPublication
+	Status   credit.Publication
 	Personal []FieldValue // a person's own personal fields, decrypted; nil for organisations
+	// What the subject can do about it: object (异议) and apply for repair (信用修复), or why not.
+	CanObject credit.Eligibility
+	Repair    credit.Eligibility
+	// Cases are the subject's objections and repair applications about the record, newest first.
+	Cases []*credit.Case
 }
 
 // OwnGroup is the subject's records of one item.
@@ -590,6 +573,14 @@ func (a *App) OwnRecordView(ctx context.Context, p *auth.Principal) (*OwnView, e
 	if err != nil {
 		return nil, err
 	}
+	states, err := a.Store.RecordStates(ctx, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	cases, err := a.Store.Cases(ctx, store.CaseFilter{SubjectID: s.ID})
+	if err != nil {
+		return nil, err
+	}
 	now := a.Now()
 	cat := a.Catalog()
 	byItem := map[string][]OwnRecord{}
@@ -598,7 +589,18 @@ func (a *App) OwnRecordView(ctx context.Context, p *auth.Principal) (*OwnView, e
 		if !ok {
 			continue
 		}
-		or := OwnRecord{RecordView: View(item, r), Status: OwnPublicationOf(item, r, now)}
+		st := states[keyOf(r)]
+		or := OwnRecord{RecordView: View(item, r), Status: credit.PublicationOf(item, r, st, now)}
+		or.Objection = st != nil && st.Objection != 0
+		openRepair := false
+		for _, c := range cases {
+			if c.Dept == r.Dept && c.Item == r.Item && c.SourceID == r.SourceID {
+				or.Cases = append(or.Cases, c)
+				openRepair = openRepair || (c.Kind == credit.CaseRepair && c.Status.Open())
+			}
+		}
+		or.CanObject = credit.ObjectionEligibility(r, st)
+		or.Repair = credit.RepairEligibility(item, r, st, openRepair, now)
 		if s.IsPerson() {
 			if or.Personal, err = a.personalFields(item, r); err != nil {
 				return nil, err

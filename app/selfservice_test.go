@@ -277,7 +277,7 @@ func TestPersonSignIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.RealName != "李四" || v.IDMasked != credit.MaskID(c.person) || v.Records != 1 || v.Groups[0].Records[0].Status != app.OwnShown {
+	if v.RealName != "李四" || v.IDMasked != credit.MaskID(c.person) || v.Records != 1 || v.Groups[0].Records[0].Status != credit.PubShown {
 		t.Fatalf("own view %+v", v)
 	}
 	if _, err := a.OwnRecordView(ctx, &auth.Principal{Kind: auth.KindStaff, Roles: []auth.Role{auth.RoleAdmin}}); credit.ErrorCode(err) != credit.EFORBIDDEN {
@@ -301,7 +301,7 @@ func TestOwnRecordView(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status := map[string]app.OwnPublication{}
+	status := map[string]credit.Publication{}
 	for _, g := range v.Groups {
 		for _, r := range g.Records {
 			status[g.Item.Code] = r.Status
@@ -310,7 +310,7 @@ func TestOwnRecordView(t *testing.T) {
 			}
 		}
 	}
-	if status["charitable_donation"] != app.OwnNotShown || status["enterprise_registration"] == "" || v.RealName != "" {
+	if status["charitable_donation"] != credit.PubNever || status["enterprise_registration"] == "" || v.RealName != "" {
 		t.Errorf("statuses %v, name %q", status, v.RealName)
 	}
 	if v.ReadsTotal != 1 || len(v.Reads) != 1 || v.Reads[0].Purpose != "政府采购供应商资格审查" || v.Reads[0].Dept != "zwfw" {

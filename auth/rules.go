@@ -232,6 +232,37 @@ func DefaultMatrix() Matrix {
 		admin("GET", "/api/v1/outbox"),
 
 		// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+		// The public guide. A subject files objections and repair applications about its own
+		// records (the handler holds it to them: app refuses another's record, naming the rule).
+		// The queues are the credit office's (all) and the reviewers' (their department's, held
+		// by app); evidence files may carry personal data: every download is query-logged.
+		public("GET", "/guide/repair"),
+		own("GET", "/my/records/{id}/objection"),
+		own("POST", "/my/records/{id}/objection"),
+		own("GET", "/my/records/{id}/repair"),
+		own("POST", "/my/records/{id}/repair"),
+		own("GET", "/my/cases/{id}"),
+		own("POST", "/my/cases/{id}/resubmit"),
+		evidenceRule("GET", "/my/evidence/{id}"),
+		rightsRule("GET", "/console/objections"),
+		rightsRule("GET", "/console/repairs"),
+		rightsRule("GET", "/console/cases/{id}"),
+		rightsRule("POST", "/console/cases/{id}"),
+		evidenceRule("GET", "/console/evidence/{id}"),
+		admin("GET", "/console/rights-stats"),
+		admin("GET", "/console/calendar"),
+		admin("POST", "/console/calendar"),
+		own("GET", "/api/v1/my/records"),
+		own("POST", "/api/v1/my/records/{id}/objections"),
+		own("POST", "/api/v1/my/records/{id}/repairs"),
+		own("POST", "/api/v1/my/cases/{id}/resubmit"),
+		{Method: "GET", Pattern: "/api/v1/cases", Roles: []Role{RoleAdmin, RoleReviewer, RoleSubject}, Disclosure: credit.DisclosurePublic},
+		{Method: "GET", Pattern: "/api/v1/cases/{id}", Roles: []Role{RoleAdmin, RoleReviewer, RoleSubject}, Disclosure: credit.DisclosurePublic},
+		rightsRule("POST", "/api/v1/cases/{id}/steps"),
+		evidenceRule("GET", "/api/v1/evidence/{id}"),
+		admin("GET", "/api/v1/rights/stats"),
+		public("GET", "/api/v1/calendar"),
+		admin("PUT", "/api/v1/calendar"),
 
 		// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 	}

@@ -94,6 +94,8 @@ type recordJSON struct {
 	PublishFrom  string      `json:"publish_from,omitempty"`
 	PublishLast  string      `json:"publish_through,omitempty"` // last day shown; absent: no end
 	Fields       []fieldJSON `json:"fields"`
+	// UnderObjection: an objection is under way (异议处理中).
+	UnderObjection bool `json:"under_objection,omitempty"`
 }
 
 type groupJSON struct {
@@ -129,7 +131,7 @@ func (s *Server) apiSubject(w http.ResponseWriter, r *http.Request) {
 		for _, rv := range g.Records {
 			rec := rv.Record
 			rj := recordJSON{ID: rec.ID, Dept: rec.Dept, DeptName: rv.DeptZH, SourceID: rec.SourceID, Version: rec.Version,
-				DecisionDate: day(rec.Decision), PublishFrom: day(rec.PubFrom), Fields: []fieldJSON{}}
+				DecisionDate: day(rec.Decision), PublishFrom: day(rec.PubFrom), Fields: []fieldJSON{}, UnderObjection: rv.Objection}
 			if !rec.PubUntil.IsZero() {
 				rj.PublishLast = day(rec.PubUntil.AddDate(0, 0, -1))
 			}

@@ -253,7 +253,7 @@ func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request, st *reqState)
 				return credit.Errorf(credit.EINVALID, "表单无法读取 / the form cannot be read")
 			}
 			tok = r.PostForm.Get(csrfField)
-		case mt == "multipart/form-data" && multipartCSRF[r.Pattern]:
+		case mt == "multipart/form-data" && (multipartCSRF[r.Pattern] || rightsMultipart[r.Pattern]):
 			if bind == "" {
 				return auth.ErrCSRF
 			}

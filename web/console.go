@@ -49,6 +49,10 @@ var consoleSections = []consoleSection{
 	{"/console/outbox", "/console/outbox", "console.outbox"},
 
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+	{"/console/objections", "/console/objections", "console.objections"},
+	{"/console/repairs", "/console/repairs", "console.repairs"},
+	{"/console/rights-stats", "/console/rights-stats", "console.rightsstats"},
+	{"/console/calendar", "/console/calendar", "console.calendar"},
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 }

@@ -216,14 +216,14 @@ type govGroupJSON struct {
 }
 
 type govRecordJSON struct {
-	ID           int64            `json:"id"`
-	Dept         string           `json:"dept"`
-	DeptName     string           `json:"dept_name"`
-	SourceID     string           `json:"source_id"`
-	Version      int              `json:"version"`
-	DecisionDate string           `json:"decision_date,omitempty"`
-	Publication  app.WindowStatus `json:"publication"`
-	Fields       []govFieldJSON   `json:"fields"`
+	ID           int64              `json:"id"`
+	Dept         string             `json:"dept"`
+	DeptName     string             `json:"dept_name"`
+	SourceID     string             `json:"source_id"`
+	Version      int                `json:"version"`
+	DecisionDate string             `json:"decision_date,omitempty"`
+	Publication  credit.Publication `json:"publication"`
+	Fields       []govFieldJSON     `json:"fields"`
 }
 
 type govFieldJSON struct {

@@ -130,6 +130,9 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		case "PUT /api/v1/catalog":
 			limit = catalog.MaxSize + 1
 		}
+		if rightsMultipart[st.route] {
+			limit = maxEvidenceBody // evidence files (rights.go)
+		}
 		if r.ContentLength > limit {
 			s.fail(w, r, credit.Errorf(credit.ETOOLARGE, "请求体超过上限 %s / the request body is larger than %s", byteSize(limit), byteSize(limit)))
 			return

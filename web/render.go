@@ -36,6 +36,7 @@ var pageNames = []string{"home", "search", "subject", "error", "login", "batches
 	"tasks", "subscriptions", "subscription_created", "outbox",
 
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+	"rights_form", "rights_case", "rights_queue", "rights_stats", "rights_calendar", "guide_repair",
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 }

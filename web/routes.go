@@ -86,6 +86,17 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/api/v1/outbox", s.apiOutbox},
 
 		// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+		{"GET", "/api/v1/my/records", s.apiMyRecords},
+		{"POST", "/api/v1/my/records/{id}/objections", s.apiMyFile("objection")},
+		{"POST", "/api/v1/my/records/{id}/repairs", s.apiMyFile("repair")},
+		{"POST", "/api/v1/my/cases/{id}/resubmit", s.apiMyResubmit},
+		{"GET", "/api/v1/cases", s.apiCases},
+		{"GET", "/api/v1/cases/{id}", s.apiCase},
+		{"POST", "/api/v1/cases/{id}/steps", s.apiCaseStep},
+		{"GET", "/api/v1/evidence/{id}", s.evidenceDownload},
+		{"GET", "/api/v1/rights/stats", s.apiRightsStats},
+		{"GET", "/api/v1/calendar", s.apiCalendar},
+		{"PUT", "/api/v1/calendar", s.apiLoadCalendar},
 
 		// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 	}
@@ -179,6 +190,22 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /console/outbox", s.consoleOutbox)
 
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+	m.HandleFunc("GET /guide/repair", s.repairGuide)
+	m.HandleFunc("GET /my/records/{id}/objection", s.myObjectionForm)
+	m.HandleFunc("POST /my/records/{id}/objection", s.myFile("objection"))
+	m.HandleFunc("GET /my/records/{id}/repair", s.myRepairForm)
+	m.HandleFunc("POST /my/records/{id}/repair", s.myFile("repair"))
+	m.HandleFunc("GET /my/cases/{id}", s.myCase)
+	m.HandleFunc("POST /my/cases/{id}/resubmit", s.myResubmit)
+	m.HandleFunc("GET /my/evidence/{id}", s.evidenceDownload)
+	m.HandleFunc("GET /console/objections", s.consoleCases(credit.CaseObjection))
+	m.HandleFunc("GET /console/repairs", s.consoleCases(credit.CaseRepair))
+	m.HandleFunc("GET /console/cases/{id}", s.consoleCase)
+	m.HandleFunc("POST /console/cases/{id}", s.consoleCaseAct)
+	m.HandleFunc("GET /console/evidence/{id}", s.evidenceDownload)
+	m.HandleFunc("GET /console/rights-stats", s.consoleRightsStats)
+	m.HandleFunc("GET /console/calendar", s.consoleCalendar)
+	m.HandleFunc("POST /console/calendar", s.consoleLoadCalendar)
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 

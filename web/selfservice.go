@@ -197,6 +197,7 @@ type myPage struct {
 	base
 	V           *app.OwnView
 	Departments []store.Department
+	Notices     []*store.Notice // messages about objections and repairs (rights.go)
 }
 
 // DeptName names a department in the page's language (its code when unknown).
@@ -225,7 +226,7 @@ func (p myPage) ActorKind(actor string) string {
 }
 
 // PubLabel names a record's publication status.
-func (p myPage) PubLabel(st app.OwnPublication) string { return p.L.T("my.pub." + string(st)) }
+func (p myPage) PubLabel(st credit.Publication) string { return p.L.T("my.pub." + string(st)) }
 
 // my shows the signed-in subject its own record (App.OwnRecordView holds it to itself).
 func (s *Server) my(w http.ResponseWriter, r *http.Request) {
@@ -239,6 +240,10 @@ func (s *Server) my(w http.ResponseWriter, r *http.Request) {
 	b.CSRF = s.formToken(w, r)
 	p := myPage{base: b, V: v}
 	if p.Departments, err = s.app.Departments(r.Context()); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if p.Notices, err = s.app.Notices(r.Context(), principal(r), 50); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

@@ -118,6 +118,7 @@ func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, r
 	dctx, stopDelivery := context.WithCancel(ctx)
 	waitDelivery := startDelivery(dctx, e, a, &sf.delivery)
 	defer func() { stopDelivery(); waitDelivery() }()
+	go runRightsJobs(ctx, a) // publication expiry, overdue escalation (cmd_rights.go)
 	errc := make(chan error, 1)
 	go func() {
 		if sf.cert != "" {

@@ -70,6 +70,8 @@ func commands() []command {
 		{"task", "联合奖惩任务 / joint reward and punishment response tasks (list)", cmdTask},
 
 		// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
+		{"calendar", "工作日历：载入节假日与调休安排 / working-day calendar (load, show)", cmdCalendar},
+		{"publication", "公示期满自动停止公示 / end publication at the maximum period (expire [--dry-run])", cmdPublication},
 
 		// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 

@@ -60,6 +60,7 @@ type Reader interface {
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+	Scores
 }
 
 // Tx is one read-write transaction.
@@ -115,6 +116,7 @@ type Tx interface {
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+	ScoresTx
 }
 
 // Alias maps a legacy code (15-digit registration number, 9-character organisation code) to the

@@ -48,6 +48,9 @@ func Run(t *testing.T, open Opener) {
 		// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 
 		// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+		{"Scorecards", testScorecards},
+		{"Scores", testScores},
+		{"Consents", testConsents},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

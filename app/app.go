@@ -32,6 +32,8 @@ type App struct {
 	Codes CodeSender
 
 	cat atomic.Pointer[credit.Catalog]
+	// scores is the scoring in force (scorecards, benefits, supervision; app/scores.go).
+	scores atomic.Pointer[scoring]
 	ids *ingest.IDCache
 
 	analyzeMu  sync.Mutex
@@ -200,6 +202,10 @@ func (a *App) Import(ctx context.Context, req ingest.Request, progress func(inge
 	// them, so searches do not run on plans made for an empty table.
 	if err == nil && res != nil && !res.Repeat && res.Batch.Rows >= analyzeAfterRows {
 		a.maybeAnalyze(ctx)
+	}
+	// Scores follow the records: rescore the subjects the batch touched (app/scores.go).
+	if err == nil && res != nil && !res.Repeat && res.Batch.Status == store.BatchDone {
+		a.rescoreBatch(ctx, res.Batch)
 	}
 	if res != nil && res.Batch != nil {
 		b := res.Batch

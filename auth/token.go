@@ -22,10 +22,13 @@ const (
 	ScopeRecordsRead  Scope = "records:read"  // read records beyond the public ones, as government sharing
 	ScopeBatchesRead  Scope = "batches:read"  // read its department's batches and their rejected rows
 	ScopeChecksWrite  Scope = "checks:write"  // check subjects for a matter and record feedback (联合奖惩核查)
+	// ScopeScoresVerify lets a partner (a department or partner organisation: the housing fund,
+	// a bank, a scenic spot) ask a consenting person's grade or benefit eligibility (授权查询).
+	ScopeScoresVerify Scope = "scores:verify"
 )
 
 // AllScopes lists every scope.
-var AllScopes = []Scope{ScopeRecordsWrite, ScopeRecordsRead, ScopeBatchesRead, ScopeChecksWrite}
+var AllScopes = []Scope{ScopeRecordsWrite, ScopeRecordsRead, ScopeBatchesRead, ScopeChecksWrite, ScopeScoresVerify}
 
 // Valid reports whether s is one of the scopes above.
 func (s Scope) Valid() bool { return slices.Contains(AllScopes, s) }

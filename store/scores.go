@@ -27,6 +27,9 @@ type Scores interface {
 	// ScoringChunk returns up to limit subjects with id > after, in id order, each with its
 	// active records of the given items (all items when items is empty).
 	ScoringChunk(ctx context.Context, after int64, limit int, items []string) ([]ScoringSubject, error)
+	// BatchSubjects returns the distinct subjects whose records batch wrote with id > after,
+	// in id order, at most limit.
+	BatchSubjects(ctx context.Context, batchID, after int64, limit int) ([]int64, error)
 	// Consent returns a consent by id (ENOTFOUND when none).
 	Consent(ctx context.Context, id int64) (*credit.Consent, error)
 	// Consents returns a subject's consents, newest first.

@@ -297,3 +297,21 @@ func (t *tx) AppendConsentUse(u *credit.ConsentUse) error {
 	return t.exec(`INSERT INTO consent_uses (subject_id, consent_id, partner, actor, what, result, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		u.SubjectID, u.ConsentID, u.Partner, u.Actor, u.What, u.Result, ts(u.At))
 }
+
+func (r reader) BatchSubjects(ctx context.Context, batchID, after int64, limit int) ([]int64, error) {
+	rows, err := r.q.Query(ctx, `SELECT DISTINCT subject_id FROM records WHERE batch_id = $1 AND subject_id > $2
+		ORDER BY subject_id LIMIT $3`, batchID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

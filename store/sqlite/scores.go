@@ -301,3 +301,24 @@ func (t *tx) AppendConsentUse(u *credit.ConsentUse) error {
 	return t.exec(`INSERT INTO consent_uses (subject_id, consent_id, partner, actor, what, result, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		u.SubjectID, u.ConsentID, u.Partner, u.Actor, strings.TrimSpace(u.What), u.Result, unix(u.At))
 }
+
+func (r reader) BatchSubjects(ctx context.Context, batchID, after int64, limit int) ([]int64, error) {
+	return int64s(r.q.QueryContext(ctx, `SELECT DISTINCT subject_id FROM records WHERE batch_id = ? AND subject_id > ?
+		ORDER BY subject_id LIMIT ?`, batchID, after, limit))
+}
+
+func int64s(rows *sql.Rows, err error) ([]int64, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

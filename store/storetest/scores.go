@@ -60,6 +60,17 @@ func testScores(t *testing.T, s store.Store) {
 		t.Fatalf("ScoringChunk after a, honour only = %+v, %v", chunk, err)
 	}
 
+	r1.BatchID, r2.BatchID = 7, 7
+	b1 := rec(a.ID, "S9", 1, "h9")
+	b1.BatchID = 7
+	update(t, s, func(tx store.Tx) error { return tx.InsertRecords([]*credit.Record{b1}) })
+	if ids, err := s.BatchSubjects(ctx, 7, 0, 10); err != nil || len(ids) != 1 || ids[0] != a.ID {
+		t.Fatalf("BatchSubjects = %v, %v", ids, err)
+	}
+	if ids, err := s.BatchSubjects(ctx, 7, a.ID, 10); err != nil || len(ids) != 0 {
+		t.Fatalf("BatchSubjects after = %v, %v", ids, err)
+	}
+
 	sa := &credit.Score{SubjectID: a.ID, Card: "enterprise", Version: 1, Total: 80, Grade: "B", At: t0}
 	sb := &credit.Score{SubjectID: b.ID, Card: "enterprise", Version: 1, Total: 40, Grade: "D", GradeCapped: "court_defaulter", At: t0}
 	update(t, s, func(tx store.Tx) error { return tx.PutScores([]*credit.Score{sa, sb}) })

@@ -34,7 +34,7 @@ type App struct {
 	cat atomic.Pointer[credit.Catalog]
 	// scores is the scoring in force (scorecards, benefits, supervision; app/scores.go).
 	scores atomic.Pointer[scoring]
-	ids *ingest.IDCache
+	ids    *ingest.IDCache
 
 	analyzeMu  sync.Mutex
 	analyzedAt int64 // records + subjects when statistics were last refreshed

@@ -489,7 +489,7 @@ func gradeChange(key string, sc, prev *credit.Score, actor string) credit.Status
 	}
 	return credit.StatusChange{Kind: credit.ChangeGradeChanged, SubjectID: sc.SubjectID, SubjectKey: key, Grade: sc.Grade,
 		Reason: fmt.Sprintf("%s v%d: %s → %s (%d → %d)", sc.Card, sc.Version, prev.Grade, sc.Grade, prev.Total, sc.Total),
-		By: actor, At: sc.At}
+		By:     actor, At: sc.At}
 }
 
 // RescoreSubjects recomputes the scores of the given subjects now, writing only what changed

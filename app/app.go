@@ -32,15 +32,16 @@ type App struct {
 	Codes CodeSender
 
 	cat atomic.Pointer[credit.Catalog]
-	// scores is the scoring in force (scorecards, benefits, supervision; app/scores.go).
-	scores atomic.Pointer[scoring]
-	ids    *ingest.IDCache
+	ids *ingest.IDCache
 
 	analyzeMu  sync.Mutex
 	analyzedAt int64 // records + subjects when statistics were last refreshed
 	// pwSem bounds the argon2id verifications running at once: each takes 64 MiB and both
 	// cores for about a quarter of a second (see auth.DefaultArgon2).
 	pwSem chan struct{}
+
+	// scores is the scoring in force (scorecards, benefits, supervision; app/scores.go).
+	scores atomic.Pointer[scoring]
 }
 
 // New loads the current catalog, saving the embedded default as version 1 into an empty store.

@@ -44,6 +44,7 @@ var consoleSections = []consoleSection{
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+	{"/console/scorecards", "/console/scorecards", "console.scorecards"},
 }
 
 // navLink is one link of the console's navigation.

@@ -36,6 +36,7 @@ var pageNames = []string{"home", "search", "subject", "error", "login", "batches
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+	"my_score", "my_consents", "benefits", "scorecards",
 }
 
 // displayZone is the time zone pages show times in: China Standard Time, whatever the

@@ -331,7 +331,7 @@ type RecomputeStats struct {
 const RecomputeChunk = 4000
 
 type scoredChunk struct {
-	lo, hi int64
+	ids    []int64 // the subjects read, in id order
 	keys   map[int64]string
 	scores map[string][]*credit.Score // by card
 	n      int
@@ -380,24 +380,7 @@ func (a *App) RecomputeAll(ctx context.Context, actor string, progress func(done
 			defer wg.Done()
 			ev := &credit.Evaluator{}
 			for chunk := range raw {
-				out := &scoredChunk{lo: chunk[0].ID, hi: chunk[len(chunk)-1].ID, keys: make(map[int64]string, len(chunk)),
-					scores: map[string][]*credit.Score{}, n: len(chunk)}
-				for _, cc := range s.cards {
-					list := make([]credit.Score, 0, len(chunk))
-					for _, sub := range chunk {
-						if !cc.Scores(sub.Kind.Class(), sub.Records) {
-							continue
-						}
-						list = append(list, credit.Score{SubjectID: sub.ID})
-						cc.Evaluate(ev, sub.Records, now, false, &list[len(list)-1])
-						out.keys[sub.ID] = sub.Key
-					}
-					ptrs := make([]*credit.Score, len(list))
-					for i := range list {
-						ptrs[i] = &list[i]
-					}
-					out.scores[cc.Card.Code] = ptrs
-				}
+				out := evaluateChunk(s, ev, chunk, now)
 				select {
 				case done <- out:
 				case <-ctx.Done():
@@ -407,6 +390,37 @@ func (a *App) RecomputeAll(ctx context.Context, actor string, progress func(done
 		}()
 	}
 	go func() { wg.Wait(); close(done) }()
+	return a.drainScores(ctx, cancel, actor, start, done, progress)
+}
+
+// evaluateChunk scores one chunk of subjects on every card that applies to each.
+func evaluateChunk(s *scoring, ev *credit.Evaluator, chunk []store.ScoringSubject, now time.Time) *scoredChunk {
+	out := &scoredChunk{ids: make([]int64, len(chunk)), keys: make(map[int64]string, len(chunk)),
+		scores: map[string][]*credit.Score{}, n: len(chunk)}
+	for i, sub := range chunk {
+		out.ids[i] = sub.ID
+	}
+	for _, cc := range s.cards {
+		list := make([]credit.Score, 0, len(chunk))
+		for _, sub := range chunk {
+			if !cc.Scores(sub.Kind.Class(), sub.Records) {
+				continue
+			}
+			list = append(list, credit.Score{SubjectID: sub.ID})
+			cc.Evaluate(ev, sub.Records, now, false, &list[len(list)-1])
+			out.keys[sub.ID] = sub.Key
+		}
+		ptrs := make([]*credit.Score, len(list))
+		for i := range list {
+			ptrs[i] = &list[i]
+		}
+		out.scores[cc.Card.Code] = ptrs
+	}
+	return out
+}
+
+// drainScores writes the evaluated chunks as they come and sums up.
+func (a *App) drainScores(ctx context.Context, cancel context.CancelCauseFunc, actor string, start time.Time, done <-chan *scoredChunk, progress func(int64)) (*RecomputeStats, error) {
 	st := &RecomputeStats{}
 	for chunk := range done {
 		if ctx.Err() != nil {
@@ -428,7 +442,7 @@ func (a *App) RecomputeAll(ctx context.Context, actor string, progress func(done
 		return st, err
 	}
 	st.Elapsed = time.Since(start)
-	err = a.update(context.WithoutCancel(ctx), func(tx store.Tx) error {
+	err := a.update(context.WithoutCancel(ctx), func(tx store.Tx) error {
 		return a.audit(ctx, tx, actor, ActionScoreRecompute, "scores",
 			map[string]any{"subjects": st.Subjects, "scored": st.Scored, "changed": st.Changed, "grade_changes": st.GradeChanges})
 	})
@@ -448,7 +462,7 @@ func (a *App) writeScores(ctx context.Context, actor string, chunk *scoredChunk,
 			if len(list) == 0 {
 				continue
 			}
-			old, err := tx.ScoresBetween(ctx, card, chunk.lo, chunk.hi)
+			old, err := tx.ScoresOf(ctx, card, chunk.ids)
 			if err != nil {
 				return err
 			}
@@ -506,30 +520,14 @@ func (a *App) RescoreSubjects(ctx context.Context, ids []int64) error {
 	now := a.Now().UTC()
 	ev := &credit.Evaluator{}
 	for start := 0; start < len(ids); start += RecomputeChunk {
-		part := ids[start:min(start+RecomputeChunk, len(ids))]
-		chunk := &scoredChunk{lo: part[0], hi: part[len(part)-1], keys: map[int64]string{}, scores: map[string][]*credit.Score{}, n: len(part)}
-		for _, id := range part {
-			sub, err := a.Store.SubjectByID(ctx, id)
-			if credit.ErrorCode(err) == credit.ENOTFOUND {
-				continue
-			} else if err != nil {
-				return err
-			}
-			recs, err := a.Store.SubjectRecords(ctx, id, store.RecordFilter{ActiveOnly: true})
-			if err != nil {
-				return err
-			}
-			for _, cc := range s.cards {
-				if !cc.Scores(sub.Kind.Class(), recs) {
-					continue
-				}
-				sc := &credit.Score{SubjectID: id}
-				cc.Evaluate(ev, recs, now, false, sc)
-				chunk.scores[cc.Card.Code] = append(chunk.scores[cc.Card.Code], sc)
-				chunk.keys[id] = sub.Key
-			}
+		subs, err := a.Store.ScoringSubjects(ctx, ids[start:min(start+RecomputeChunk, len(ids))], s.items)
+		if err != nil {
+			return err
 		}
-		if err := a.writeScores(ctx, ActorSystem, chunk, &RecomputeStats{}); err != nil {
+		if len(subs) == 0 {
+			continue
+		}
+		if err := a.writeScores(ctx, ActorSystem, evaluateChunk(s, ev, subs, now), &RecomputeStats{}); err != nil {
 			return err
 		}
 	}

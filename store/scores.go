@@ -18,8 +18,8 @@ type Scores interface {
 	Scorecard(ctx context.Context, code string, version int) (*ScorecardVersion, error)
 	// SubjectScores returns a subject's current score on every card that scores it.
 	SubjectScores(ctx context.Context, subjectID int64) ([]*credit.Score, error)
-	// ScoresBetween returns the current scores on card of subjects lo ≤ id ≤ hi, by subject.
-	ScoresBetween(ctx context.Context, card string, lo, hi int64) (map[int64]*credit.Score, error)
+	// ScoresOf returns the current scores on card of the given subjects, by subject.
+	ScoresOf(ctx context.Context, card string, ids []int64) (map[int64]*credit.Score, error)
 	// ScoreHistory returns a subject's score history on card, newest first (limit 0 = all).
 	ScoreHistory(ctx context.Context, subjectID int64, card string, limit int) ([]*credit.Score, error)
 	// GradeCounts counts the current scores on card per grade.
@@ -27,6 +27,9 @@ type Scores interface {
 	// ScoringChunk returns up to limit subjects with id > after, in id order, each with its
 	// active records of the given items (all items when items is empty).
 	ScoringChunk(ctx context.Context, after int64, limit int, items []string) ([]ScoringSubject, error)
+	// ScoringSubjects is ScoringChunk for the given subject ids (at most 10,000; unknown ids
+	// are left out), in id order.
+	ScoringSubjects(ctx context.Context, ids []int64, items []string) ([]ScoringSubject, error)
 	// BatchSubjects returns the distinct subjects whose records batch wrote with id > after,
 	// in id order, at most limit.
 	BatchSubjects(ctx context.Context, batchID, after int64, limit int) ([]int64, error)

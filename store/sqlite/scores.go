@@ -85,12 +85,20 @@ func (r reader) SubjectScores(ctx context.Context, subjectID int64) ([]*credit.S
 	return r.scores(ctx, `SELECT `+scoreCols+` FROM scores WHERE subject_id = ? ORDER BY card`, subjectID)
 }
 
-func (r reader) ScoresBetween(ctx context.Context, card string, lo, hi int64) (map[int64]*credit.Score, error) {
-	list, err := r.scores(ctx, `SELECT `+scoreCols+` FROM scores WHERE subject_id BETWEEN ? AND ? AND card = ?`, lo, hi, card)
+func (r reader) ScoresOf(ctx context.Context, card string, ids []int64) (map[int64]*credit.Score, error) {
+	m := make(map[int64]*credit.Score, len(ids))
+	if len(ids) == 0 {
+		return m, nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, card)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	list, err := r.scores(ctx, `SELECT `+scoreCols+` FROM scores WHERE card = ? AND subject_id IN (`+placeholders(len(ids))+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
-	m := make(map[int64]*credit.Score, len(list))
 	for _, s := range list {
 		m[s.SubjectID] = s
 	}
@@ -124,25 +132,50 @@ func (r reader) GradeCounts(ctx context.Context, card string) (map[string]int64,
 }
 
 func (r reader) ScoringChunk(ctx context.Context, after int64, limit int, items []string) ([]store.ScoringSubject, error) {
-	rows, err := r.q.QueryContext(ctx, `SELECT id, key, kind FROM subjects WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	out, err := r.scoringHeads(ctx, `SELECT id, key, kind FROM subjects WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	return out, r.scoringRecords(ctx, out, `subject_id BETWEEN ? AND ?`, []any{out[0].ID, out[len(out)-1].ID}, items)
+}
+
+func (r reader) ScoringSubjects(ctx context.Context, ids []int64, items []string) ([]store.ScoringSubject, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	in := `(` + placeholders(len(ids)) + `)`
+	out, err := r.scoringHeads(ctx, `SELECT id, key, kind FROM subjects WHERE id IN `+in+` ORDER BY id`, args...)
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	return out, r.scoringRecords(ctx, out, `subject_id IN `+in, args, items)
+}
+
+func (r reader) scoringHeads(ctx context.Context, q string, args ...any) ([]store.ScoringSubject, error) {
+	rows, err := r.q.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	var out []store.ScoringSubject
 	for rows.Next() {
 		var s store.ScoringSubject
 		if err := rows.Scan(&s.ID, &s.Key, &s.Kind); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		out = append(out, s)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(out) == 0 {
-		return out, err
-	}
-	q := `SELECT subject_id, id, item, fields, decision FROM records WHERE subject_id BETWEEN ? AND ? AND status = 'active'`
-	args := []any{out[0].ID, out[len(out)-1].ID}
+	return out, rows.Err()
+}
+
+// scoringRecords attaches the active records of items (all when empty) matching where to out,
+// which is in id order.
+func (r reader) scoringRecords(ctx context.Context, out []store.ScoringSubject, where string, args []any, items []string) error {
+	q := `SELECT subject_id, id, item, fields, decision FROM records WHERE ` + where + ` AND status = 'active'`
 	if len(items) > 0 {
 		q += ` AND item IN (` + placeholders(len(items)) + `)`
 		for _, it := range items {
@@ -150,9 +183,9 @@ func (r reader) ScoringChunk(ctx context.Context, after int64, limit int, items 
 		}
 	}
 	q += ` ORDER BY subject_id`
-	rows, err = r.q.QueryContext(ctx, q, args...)
+	rows, err := r.q.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	i := 0
@@ -161,10 +194,10 @@ func (r reader) ScoringChunk(ctx context.Context, after int64, limit int, items 
 		var fields string
 		var decision sql.NullInt64
 		if err := rows.Scan(&rec.SubjectID, &rec.ID, &rec.Item, &fields, &decision); err != nil {
-			return nil, err
+			return err
 		}
 		if err := json.Unmarshal([]byte(fields), &rec.Fields); err != nil {
-			return nil, err
+			return err
 		}
 		rec.Decision = fromUnix(decision)
 		for i < len(out) && out[i].ID < rec.SubjectID {
@@ -174,7 +207,7 @@ func (r reader) ScoringChunk(ctx context.Context, after int64, limit int, items 
 			out[i].Records = append(out[i].Records, rec)
 		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 const consentCols = `id, subject_id, partner, scope, purpose, created_at, expires_at, revoked_at`

@@ -60,7 +60,11 @@ func testScores(t *testing.T, s store.Store) {
 		t.Fatalf("ScoringChunk after a, honour only = %+v, %v", chunk, err)
 	}
 
-	r1.BatchID, r2.BatchID = 7, 7
+	picked, err := s.ScoringSubjects(ctx, []int64{p.ID, b.ID, 9999}, []string{"admin_penalty"})
+	if err != nil || len(picked) != 2 || picked[0].ID != b.ID || len(picked[0].Records) != 1 || picked[1].ID != p.ID || len(picked[1].Records) != 0 {
+		t.Fatalf("ScoringSubjects = %+v, %v", picked, err)
+	}
+
 	b1 := rec(a.ID, "S9", 1, "h9")
 	b1.BatchID = 7
 	update(t, s, func(tx store.Tx) error { return tx.InsertRecords([]*credit.Record{b1}) })
@@ -82,11 +86,11 @@ func testScores(t *testing.T, s store.Store) {
 	if err != nil || len(cur) != 1 || cur[0].Total != 92 || cur[0].Grade != "A" || cur[0].Version != 2 || !cur[0].At.Equal(sa2.At) {
 		t.Fatalf("SubjectScores = %+v, %v", cur, err)
 	}
-	m, err := s.ScoresBetween(ctx, "enterprise", a.ID, b.ID)
+	m, err := s.ScoresOf(ctx, "enterprise", []int64{a.ID, b.ID, p.ID})
 	if err != nil || len(m) != 2 || m[b.ID].GradeCapped != "court_defaulter" {
 		t.Fatalf("ScoresBetween = %+v, %v", m, err)
 	}
-	if m, _ := s.ScoresBetween(ctx, "personal", a.ID, b.ID); len(m) != 0 {
+	if m, _ := s.ScoresOf(ctx, "personal", []int64{a.ID, b.ID}); len(m) != 0 {
 		t.Fatalf("ScoresBetween other card = %+v", m)
 	}
 	h, err := s.ScoreHistory(ctx, a.ID, "enterprise", 0)

@@ -287,26 +287,19 @@ func (t *tx) PutScores(scores []*credit.Score) error {
 	if len(scores) == 0 {
 		return nil
 	}
-	cur, err := t.stmt(`INSERT INTO scores (` + scoreCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (subject_id, card) DO UPDATE SET version = excluded.version, total = excluded.total, grade = excluded.grade,
+	err := t.insertRows(`INSERT INTO scores (`+scoreCols+`) VALUES `, 7, len(scores), func(i int, a []any) []any {
+		s := scores[i]
+		return append(a, s.SubjectID, s.Card, s.Version, s.Total, s.Grade, s.GradeCapped, unix(s.At))
+	}, ` ON CONFLICT (subject_id, card) DO UPDATE SET version = excluded.version, total = excluded.total, grade = excluded.grade,
 		capped_by = excluded.capped_by, computed_at = excluded.computed_at`)
 	if err != nil {
 		return err
 	}
-	hist, err := t.stmt(`INSERT INTO score_history (subject_id, card, version, total, grade, computed_at) VALUES (?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	for _, s := range scores {
-		at := unix(s.At)
-		if _, err := cur.ExecContext(t.ctx, s.SubjectID, s.Card, s.Version, s.Total, s.Grade, s.GradeCapped, at); err != nil {
-			return err
-		}
-		if _, err := hist.ExecContext(t.ctx, s.SubjectID, s.Card, s.Version, s.Total, s.Grade, at); err != nil {
-			return err
-		}
-	}
-	return nil
+	return t.insertRows(`INSERT INTO score_history (subject_id, card, version, total, grade, computed_at) VALUES `, 6, len(scores),
+		func(i int, a []any) []any {
+			s := scores[i]
+			return append(a, s.SubjectID, s.Card, s.Version, s.Total, s.Grade, unix(s.At))
+		})
 }
 
 func (t *tx) InsertConsent(c *credit.Consent) error {

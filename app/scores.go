@@ -628,8 +628,8 @@ func (a *App) ownSubject(ctx context.Context, p *auth.Principal) (*credit.Subjec
 	return a.Store.SubjectByKey(ctx, p.SubjectKey)
 }
 
-// SubjectScoresFor is ExplainSubject for government staff (or the command line) with a stated
-// purpose; the read is entered in the query log first. code is a unified code or resident ID.
+// SubjectScoresFor is ExplainSubject for government staff with a stated purpose; the read is
+// entered in the query log first. code is a unified code or resident ID.
 func (a *App) SubjectScoresFor(ctx context.Context, p *auth.Principal, purpose, code, route, remoteAddr string) (*credit.Subject, []*ScoreView, error) {
 	sub, err := a.findSubject(ctx, code)
 	if err != nil {
@@ -640,6 +640,55 @@ func (a *App) SubjectScoresFor(ctx context.Context, p *auth.Principal, purpose, 
 	}
 	views, err := a.ExplainSubject(ctx, sub)
 	return sub, views, err
+}
+
+// SubjectScoresCLI is SubjectScoresFor for an operator at the command line (actor
+// "cli:<user>"), who must state a purpose too.
+func (a *App) SubjectScoresCLI(ctx context.Context, actor, purpose, code string) (*credit.Subject, []*ScoreView, error) {
+	sub, err := a.findSubject(ctx, code)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := a.logCLIQuery(ctx, actor, purpose, sub.Key, "cli score show", "scores"); err != nil {
+		return nil, nil, err
+	}
+	views, err := a.ExplainSubject(ctx, sub)
+	return sub, views, err
+}
+
+// logCLIQuery enters a command-line read of non-public data in the query log; a purpose is
+// required.
+func (a *App) logCLIQuery(ctx context.Context, actor, purpose, subjectKey, route, returned string) error {
+	purpose, err := auth.CleanPurpose(purpose)
+	if err != nil {
+		return err
+	}
+	if purpose == "" {
+		return auth.ErrPurposeMissing
+	}
+	q := &store.QueryLog{At: a.Now().UTC(), Actor: actor, Purpose: purpose, SubjectKey: subjectKey, Route: route, Returned: returned}
+	return a.Store.Update(ctx, func(tx store.Tx) error { return tx.AppendQueryLog(q) })
+}
+
+// ConsentsCLI lists a person's consents and their uses for an operator at the command line
+// (helping a citizen at the counter), with a stated purpose, logged.
+func (a *App) ConsentsCLI(ctx context.Context, actor, purpose, id string) (*ConsentView, error) {
+	sub, err := a.findSubject(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !sub.IsPerson() {
+		return nil, credit.Errorf(credit.ENOTFOUND, "未找到该主体 / subject not found")
+	}
+	if err := a.logCLIQuery(ctx, actor, purpose, sub.Key, "cli consent list", "consents"); err != nil {
+		return nil, err
+	}
+	v := &ConsentView{}
+	if v.Consents, err = a.Store.Consents(ctx, sub.ID); err != nil {
+		return nil, err
+	}
+	v.Uses, err = a.Store.ConsentUses(ctx, sub.ID, MaxConsentUses)
+	return v, err
 }
 
 // findSubject finds a subject by unified code, legacy code or resident ID. An unknown or

@@ -47,6 +47,8 @@ type App struct {
 	jointOnce sync.Once
 	joint     *jointState
 	rights    rightsState // subjects' rights: the calendar in force, deadlines (rights.go)
+	// scores is the scoring in force (scorecards, benefits, supervision; app/scores.go).
+	scores atomic.Pointer[scoring]
 }
 
 // New loads the current catalog, saving the embedded default as version 1 into an empty store.
@@ -211,6 +213,10 @@ func (a *App) Import(ctx context.Context, req ingest.Request, progress func(inge
 	// them, so searches do not run on plans made for an empty table.
 	if err == nil && res != nil && !res.Repeat && res.Batch.Rows >= analyzeAfterRows {
 		a.maybeAnalyze(ctx)
+	}
+	// Scores follow the records: rescore the subjects the batch touched (app/scores.go).
+	if err == nil && res != nil && !res.Repeat && res.Batch.Status == store.BatchDone {
+		a.rescoreBatch(ctx, res.Batch)
 	}
 	if res != nil && res.Batch != nil {
 		b := res.Batch

@@ -31,6 +31,8 @@ var principals = map[string]*Principal{
 	"tok-check": {TokenID: 3, Kind: KindToken, Dept: "zwfw", TokenScopes: []Scope{ScopeChecksWrite, ScopeRecordsRead}},
 	// A token never acts by roles, whatever it carries.
 	"tok-roles": {TokenID: 4, Kind: KindToken, Dept: "fgw", Roles: []Role{RoleAdmin}},
+	// A partner's token for consent-bound grade queries (授权查询).
+	"tok-verify": {TokenID: 5, Kind: KindToken, Dept: "whly", TokenScopes: []Scope{ScopeScoresVerify}},
 }
 
 // expected is the walk of the whole matrix: for every route of web (method and pattern as
@@ -101,6 +103,25 @@ var expected = map[[2]string]string{
 	{"POST", "/my/login/person/verify"}:                 "*",
 	{"GET", "/my"}:                                      "subject",
 	{"POST", "/my/logout"}:                              "subject",
+	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+	{"GET", "/benefits"}:                          "*",
+	{"GET", "/api/v1/benefits"}:                   "*",
+	{"GET", "/api/v1/scorecards"}:                 "*",
+	{"GET", "/api/v1/scorecards/{code}/versions"}: "*",
+	{"GET", "/api/v1/supervision"}:                "*",
+	{"GET", "/my/score"}:                          "subject",
+	{"GET", "/my/consents"}:                       "subject",
+	{"POST", "/my/consents"}:                      "subject",
+	{"POST", "/my/consents/{id}/revoke"}:          "subject",
+	{"GET", "/console/scorecards"}:                "admin",
+	{"POST", "/console/scorecards"}:               "admin",
+	{"POST", "/console/scores/recompute"}:         "admin",
+	{"POST", "/api/v1/scorecards"}:                "admin",
+	{"POST", "/api/v1/scorecards/preview"}:        "admin",
+	{"POST", "/api/v1/scores/recompute"}:          "admin",
+	{"POST", "/api/v1/scores/grade"}:              "tok-verify",
+	{"POST", "/api/v1/benefits/{code}/verify"}:    "tok-verify",
+	{"GET", "/api/v1/gov/scores/{code}"}:          "admin reviewer clerk tok-check",
 }
 
 // walkPurpose is the purpose TestMatrixWalk states on every route: routes that need one

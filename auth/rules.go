@@ -265,5 +265,33 @@ func DefaultMatrix() Matrix {
 		admin("PUT", "/api/v1/calendar"),
 
 		// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+		// The 信易+ list, the scorecards in force and their versions, and the graded-supervision
+		// table are public data (the model is published so a score can be checked).
+		public("GET", "/benefits"),
+		public("GET", "/api/v1/benefits"),
+		public("GET", "/api/v1/scorecards"),
+		public("GET", "/api/v1/scorecards/{code}/versions"),
+		public("GET", "/api/v1/supervision"),
+		// A person's score and consents are its own (the handler holds it to itself).
+		own("GET", "/my/score"),
+		own("GET", "/my/consents"),
+		own("POST", "/my/consents"),
+		own("POST", "/my/consents/{id}/revoke"),
+		// The credit office edits, previews and publishes scorecards and recomputes scores.
+		admin("GET", "/console/scorecards"),
+		admin("POST", "/console/scorecards"),
+		admin("POST", "/console/scores/recompute"),
+		admin("POST", "/api/v1/scorecards"),
+		admin("POST", "/api/v1/scorecards/preview"),
+		admin("POST", "/api/v1/scores/recompute"),
+		// Authorised query (授权查询): a partner's token (scores:verify) learns a consenting
+		// person's grade or benefit eligibility; the consent is the purpose, and app enters
+		// every call in the consent-use log and the query log.
+		{Method: "POST", Pattern: "/api/v1/scores/grade", Scope: ScopeScoresVerify, Disclosure: credit.DisclosureAuthorised,
+			Purpose: "授权查询 / authorised query by consent"},
+		{Method: "POST", Pattern: "/api/v1/benefits/{code}/verify", Scope: ScopeScoresVerify, Disclosure: credit.DisclosureAuthorised,
+			Purpose: "信易+ 资格核验 / benefit check by consent"},
+		// Government look-up of a subject's scores: with a stated purpose, logged.
+		gov("GET", "/api/v1/gov/scores/{code}", ScopeRecordsRead),
 	}
 }

@@ -27,11 +27,14 @@ const (
 	// monitoring subscriptions.
 	ScopeTasksWrite         Scope = "tasks:write"         // read and answer the department's response tasks (联合奖惩任务)
 	ScopeSubscriptionsWrite Scope = "subscriptions:write" // manage monitoring subscriptions and see their deliveries (监测订阅)
+	// ScopeScoresVerify lets a partner (a department or partner organisation: the housing fund,
+	// a bank, a scenic spot) ask a consenting person's grade or benefit eligibility (授权查询).
+	ScopeScoresVerify Scope = "scores:verify"
 )
 
 // AllScopes lists every scope.
 var AllScopes = []Scope{ScopeRecordsWrite, ScopeRecordsRead, ScopeBatchesRead, ScopeChecksWrite,
-	ScopeTasksWrite, ScopeSubscriptionsWrite}
+	ScopeTasksWrite, ScopeSubscriptionsWrite, ScopeScoresVerify}
 
 // Valid reports whether s is one of the scopes above.
 func (s Scope) Valid() bool { return slices.Contains(AllScopes, s) }

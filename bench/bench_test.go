@@ -54,4 +54,12 @@ func small(t *testing.T, o Options) {
 	if sr[4].Metric != "hits_per_query" || sr[4].Value <= 0 {
 		t.Fatalf("search found nothing: %+v", sr)
 	}
+	o.Records, o.Dir = 1200, t.TempDir()
+	sc, err := Score(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc[0].Metric != "recompute_first_s" || sc[2].Metric != "scores_written" || sc[2].Value < 1200 || sc[len(sc)-1].Value <= 0 {
+		t.Fatalf("score = %+v", sc)
+	}
 }

@@ -63,6 +63,7 @@ type Reader interface {
 	RightsReader
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+	Scores
 }
 
 // Tx is one read-write transaction.
@@ -121,6 +122,7 @@ type Tx interface {
 	RightsTx
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+	ScoresTx
 }
 
 // Alias maps a legacy code (15-digit registration number, 9-character organisation code) to the

@@ -55,6 +55,7 @@ var consoleSections = []consoleSection{
 	{"/console/calendar", "/console/calendar", "console.calendar"},
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+	{"/console/scorecards", "/console/scorecards", "console.scorecards"},
 }
 
 // navLink is one link of the console's navigation.

@@ -106,6 +106,7 @@ type subjectPage struct {
 	base
 	View   *app.SubjectView
 	Groups []groupView
+	Grades []app.PublicGrade // public evaluation grades (web/scores.go)
 }
 
 // subject shows an organisation and its records that are public now. A natural person's code,
@@ -124,6 +125,7 @@ func (s *Server) subject(w http.ResponseWriter, r *http.Request) {
 	}
 	p := subjectPage{base: s.newBase(w, r, ""), View: v, Groups: s.groups(v)}
 	p.Title = v.Subject.Name
+	p.Grades = s.publicGrades(r.Context(), v.Subject)
 	s.render(w, r, http.StatusOK, "subject", p)
 }
 

@@ -39,6 +39,7 @@ var pageNames = []string{"home", "search", "subject", "error", "login", "batches
 	"rights_form", "rights_case", "rights_queue", "rights_stats", "rights_calendar", "guide_repair",
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+	"my_score", "my_consents", "benefits", "scorecards",
 }
 
 // displayZone is the time zone pages show times in: China Standard Time, whatever the

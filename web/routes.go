@@ -99,6 +99,16 @@ func (s *Server) apiRoutes() []route {
 		{"PUT", "/api/v1/calendar", s.apiLoadCalendar},
 
 		// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+		{"GET", "/api/v1/scorecards", s.apiScorecards},
+		{"GET", "/api/v1/scorecards/{code}/versions", s.apiScorecardVersions},
+		{"POST", "/api/v1/scorecards", s.apiPublishScorecard},
+		{"POST", "/api/v1/scorecards/preview", s.apiPreviewScorecard},
+		{"POST", "/api/v1/scores/recompute", s.apiRecompute},
+		{"POST", "/api/v1/scores/grade", s.apiPartnerGrade},
+		{"GET", "/api/v1/gov/scores/{code}", s.apiGovScores},
+		{"GET", "/api/v1/benefits", s.apiBenefits},
+		{"POST", "/api/v1/benefits/{code}/verify", s.apiVerifyBenefit},
+		{"GET", "/api/v1/supervision", s.apiSupervision},
 	}
 }
 
@@ -208,6 +218,14 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /console/calendar", s.consoleLoadCalendar)
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+	m.HandleFunc("GET /benefits", s.benefits)
+	m.HandleFunc("GET /my/score", s.myScore)
+	m.HandleFunc("GET /my/consents", s.myConsents)
+	m.HandleFunc("POST /my/consents", s.myGrantConsent)
+	m.HandleFunc("POST /my/consents/{id}/revoke", s.myRevokeConsent)
+	m.HandleFunc("GET /console/scorecards", s.consoleScorecards)
+	m.HandleFunc("POST /console/scorecards", s.consoleScorecardPost)
+	m.HandleFunc("POST /console/scores/recompute", s.consoleRecompute)
 
 	// JSON API.
 	for _, rt := range s.apiRoutes() {

@@ -27,7 +27,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		o.Log = e.stderr
 	}
 	if len(rest) == 0 {
-		fmt.Fprintln(e.stderr, "用法 / usage: xinyong bench [flags] ingest|lookup|search|all")
+		fmt.Fprintln(e.stderr, "用法 / usage: xinyong bench [flags] ingest|lookup|search|score|all")
 		return exitCode(2)
 	}
 	var all []bench.Result
@@ -40,8 +40,10 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 			rs, err = bench.Lookup(ctx, o)
 		case "search":
 			rs, err = bench.Search(ctx, o)
+		case "score": // -records sets the subjects scored (default 1,200,000)
+			rs, err = bench.Score(ctx, o)
 		default:
-			return fmt.Errorf("未知测试 %q / unknown bench (ingest, lookup, search, all)", name)
+			return fmt.Errorf("未知测试 %q / unknown bench (ingest, lookup, search, score, all)", name)
 		}
 		if err != nil {
 			return fmt.Errorf("bench %s: %w", name, err)

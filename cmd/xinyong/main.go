@@ -74,6 +74,8 @@ func commands() []command {
 		{"publication", "公示期满自动停止公示 / end publication at the maximum period (expire [--dry-run])", cmdPublication},
 
 		// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+		{"score", "信用评分与评级：重算、查看明细、评分模型 / scores: recompute, show, scorecards (export, preview, import, versions)", cmdScore},
+		{"consent", "查看个人的授权查询及使用记录 / a person's consents and their uses", cmdConsent},
 
 		{"bench", "性能测试（生成数据）/ benchmarks on generated data (ingest, lookup, search)", cmdBench},
 	}

@@ -58,6 +58,9 @@ func Run(t *testing.T, open Opener) {
 		{"CalendarYears", testCalendarYears},
 
 		// Scores, grades, consents and benefits (评分、评级、授权与信易+).
+		{"Scorecards", testScorecards},
+		{"Scores", testScores},
+		{"Consents", testConsents},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

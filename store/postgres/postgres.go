@@ -136,6 +136,10 @@ func (db *DB) migrate(ctx context.Context) error {
 func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := db.update(ctx, fn)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "53100" { // disk_full
+			return &store.SpaceError{CauseZH: "数据库服务器磁盘已满", CauseEN: "the database server's disk is full", Err: err}
+		}
 		if err == nil || !Retryable(err) || attempt >= MaxAttempts {
 			if err != nil && Retryable(err) {
 				err = fmt.Errorf("事务冲突，重试 %d 次仍失败 / transaction conflict, still failing after %d attempts: %w", attempt, attempt, err)

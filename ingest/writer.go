@@ -20,9 +20,35 @@ type writer struct {
 	ids *IDCache
 }
 
+// rowState is what a chunk transaction changes on a row; it is put back before each attempt.
+type rowState struct {
+	reject *store.Reject
+	status credit.RecordStatus
+}
+
+// apply writes one chunk in one transaction. The store may run the transaction function more
+// than once (PostgreSQL retries serialisation failures and deadlocks), so every attempt starts
+// from the chunk as the validator left it and changes the writer's own state only after the
+// commit.
 func (w *writer) apply(ctx context.Context, c *chunk) error {
 	var committed map[string]int64
+	var resolved int64
+	var after store.Batch // the batch's counts once this chunk is in
+	saved := make([]rowState, len(c.rows))
+	for i, r := range c.rows {
+		saved[i].reject = r.reject
+		if r.rec != nil {
+			saved[i].status = r.rec.Status
+		}
+	}
 	err := w.im.Store.Update(ctx, func(tx store.Tx) error {
+		for i, r := range c.rows {
+			r.reject, r.subjectID, r.created = saved[i].reject, 0, false
+			if r.rec != nil {
+				r.rec.Status, r.rec.ID = saved[i].status, 0
+			}
+		}
+		resolved = 0
 		// Work on copies of the batch counters so a failed transaction leaves them untouched.
 		b := *w.batch
 		newIDs := map[string]int64{}
@@ -58,7 +84,7 @@ func (w *writer) apply(ctx context.Context, c *chunk) error {
 			if err != nil {
 				return err
 			}
-			w.openRejects -= n
+			resolved = n
 		}
 		for _, s := range newSubjectCounters(c, newIDs) {
 			counters[s]++
@@ -72,13 +98,15 @@ func (w *writer) apply(ctx context.Context, c *chunk) error {
 		if err := tx.SaveBatchProgress(&b); err != nil {
 			return err
 		}
-		*w.batch = b
+		after = b
 		committed = newIDs
 		return nil
 	})
 	if err == nil {
 		// Only ids that are committed may be remembered: a rolled-back id can be reused.
 		w.ids.add(committed)
+		w.openRejects -= resolved
+		*w.batch = after
 	}
 	return err
 }

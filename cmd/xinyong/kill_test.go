@@ -19,6 +19,7 @@ import (
 // TestMain lets a test run this binary as the real command in a child process.
 func TestMain(m *testing.M) {
 	if os.Getenv("XINYONG_TEST_RUN_MAIN") == "1" {
+		limitFileSize(os.Getenv("XINYONG_TEST_FSIZE"))
 		main()
 		return
 	}

@@ -60,6 +60,7 @@ func commands() []command {
 		{"subject", "信用主体自助的激活凭证 / subject self-service credentials (activate, revoke, list)", cmdSubject},
 		{"audit", "审计日志：校验、每日锚定哈希、导出 / audit trail: verify, daily anchor, export", cmdAudit},
 		{"querylog", "导出查询使用登记 / export the query log (查询使用登记)", cmdQueryLog},
+		{"copy", "复制整个数据库并逐表核对（SQLite ↔ PostgreSQL）/ copy a whole store and verify it table by table (SQLite ↔ PostgreSQL)", cmdCopy},
 		{"migrate", "升级数据库结构 / apply database migrations", cmdMigrate},
 		{"backup", "在线备份数据库 / back up the database while it serves", cmdBackup},
 		// Lists, measures and window checks (名单、措施与信用核查).

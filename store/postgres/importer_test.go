@@ -294,6 +294,12 @@ type subjectView struct {
 }
 
 func takeSnapshot(t *testing.T, st store.Store, sealer *credit.Sealer) *snapshot {
+	return snapshotOf(t, st, sealer, nil)
+}
+
+// snapshotOf is takeSnapshot; with keys it looks those subjects up by key rather than walking
+// ids from 1 (ids may have large gaps, e.g. after retried transactions).
+func snapshotOf(t *testing.T, st store.Store, sealer *credit.Sealer, keys []string) *snapshot {
 	t.Helper()
 	ctx := context.Background()
 	snap := &snapshot{byKey: map[string]subjectView{}}
@@ -353,15 +359,39 @@ func takeSnapshot(t *testing.T, st store.Store, sealer *credit.Sealer) *snapshot
 	}
 	// Subjects are numbered from 1 in both stores; walk them until a run of misses.
 	keyOf := map[int64]string{}
-	for id, misses := int64(1), 0; misses < 50; id++ {
-		s, err := st.SubjectByID(ctx, id)
-		if credit.ErrorCode(err) == credit.ENOTFOUND {
-			misses++
-			continue
-		} else if err != nil {
-			t.Fatal(err)
+	next := func() func() (*credit.Subject, bool) {
+		if keys != nil {
+			i := 0
+			return func() (*credit.Subject, bool) {
+				if i == len(keys) {
+					return nil, false
+				}
+				s, err := st.SubjectByKey(ctx, keys[i])
+				if err != nil {
+					t.Fatalf("subject %s: %v", keys[i], err)
+				}
+				i++
+				return s, true
+			}
 		}
-		misses = 0
+		id, misses := int64(0), 0
+		return func() (*credit.Subject, bool) {
+			for misses < 50 {
+				id++
+				s, err := st.SubjectByID(ctx, id)
+				if credit.ErrorCode(err) == credit.ENOTFOUND {
+					misses++
+					continue
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				misses = 0
+				return s, true
+			}
+			return nil, false
+		}
+	}()
+	for s, ok := next(); ok; s, ok = next() {
 		keyOf[s.ID] = s.Key
 		recs, err := st.SubjectRecords(ctx, s.ID, store.RecordFilter{})
 		if err != nil {

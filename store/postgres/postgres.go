@@ -15,10 +15,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -35,7 +37,8 @@ var migrations embed.FS
 
 // DB is the PostgreSQL store.
 type DB struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	retries atomic.Int64
 	reader
 }
 
@@ -124,10 +127,59 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Update runs fn in one transaction at the server's default isolation (read committed). That is
-// enough for what the store is used for: one importer writes a (department, item) at a time, the
-// unique keys turn any overlap into ECONFLICT, and counters are added, never read and rewritten.
+// Update runs fn in one transaction at the server's default isolation (read committed unless the
+// DSN or the server sets default_transaction_isolation; CockroachDB and YugabyteDB run
+// serializable). A serialisation failure (SQLSTATE 40001) or a deadlock (40P01), whether from a
+// statement in fn or from the commit, rolls back and runs fn again, up to MaxAttempts times in
+// all, after a jittered, doubling pause. fn must therefore be safe to run more than once: it may
+// change only what it builds inside the call, and publish results to its caller after Update
+// returns nil (ingest's chunk writer and app.update's callers do so).
 func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := db.update(ctx, fn)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) && pe.Code == "53100" { // disk_full
+			return &store.SpaceError{CauseZH: "数据库服务器磁盘已满", CauseEN: "the database server's disk is full", Err: err}
+		}
+		if err == nil || !Retryable(err) || attempt >= MaxAttempts {
+			if err != nil && Retryable(err) {
+				err = fmt.Errorf("事务冲突，重试 %d 次仍失败 / transaction conflict, still failing after %d attempts: %w", attempt, attempt, err)
+			}
+			return err
+		}
+		db.retries.Add(1)
+		t := time.NewTimer(retryPause(attempt))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// MaxAttempts is how many times Update runs a transaction that keeps failing to serialise.
+const MaxAttempts = 8
+
+// retryPause is the pause before attempt n+1: a random time up to 5 ms · 2ⁿ⁻¹, at most 1 s
+// ("full jitter", so writers that collided do not collide again in step).
+func retryPause(n int) time.Duration {
+	ceil := min(5*time.Millisecond<<min(n-1, 20), time.Second)
+	return time.Duration(rand.Int64N(int64(ceil)) + 1)
+}
+
+// Retryable reports whether err is a serialisation failure (40001) or a deadlock (40P01): the
+// transaction was rolled back and may simply be run again.
+func Retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// Retries is how many times Update has run a transaction again since the store was opened.
+func (db *DB) Retries() int64 { return db.retries.Load() }
+
+// update is one attempt of Update.
+func (db *DB) update(ctx context.Context, fn func(store.Tx) error) error {
 	ptx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -164,10 +164,10 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 	}()
 	if err := fn(t); err != nil {
 		sq.Rollback()
-		return err
+		return db.spaceError(err)
 	}
 	if err := sq.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return db.spaceError(fmt.Errorf("commit: %w", err))
 	}
 	return nil
 }

@@ -62,6 +62,8 @@ var expected = map[[2]string]string{
 	{"POST", "/console/users"}:                     "admin",
 	{"POST", "/console/users/{username}/disable"}:  "admin",
 	{"POST", "/console/users/{username}/enable"}:   "admin",
+	{"GET", "/console/users/{username}/edit"}:      "admin",
+	{"POST", "/console/users/{username}/edit"}:     "admin",
 	{"GET", "/console/users/{username}/password"}:  "admin",
 	{"POST", "/console/users/{username}/password"}: "admin",
 	{"GET", "/console/tokens"}:                     "admin",

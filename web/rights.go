@@ -117,7 +117,6 @@ var rightsMessages = map[string][2]string{
 	"stats.revoked":        {"撤销", "Revoked"},
 	"stats.upheld":         {"维持", "Upheld"},
 	"stats.total":          {"合计", "Total"},
-	"stats.csv":            {"下载 CSV", "Download CSV"},
 	"calendar.intro":       {"办理期限按工作日计算：周一至周五，扣除法定节假日，加上调休上班的周末。未载入的年份按周末规则计算。国务院办公厅发布下一年节假日安排后，请在此载入。", "Deadlines count working days: Monday to Friday, minus public holidays, plus make-up working weekends. Years not loaded follow the weekend rule. Load the next year when the State Council publishes it."},
 	"calendar.year":        {"年份", "Year"},
 	"calendar.version":     {"版本", "Version"},

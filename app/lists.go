@@ -639,3 +639,29 @@ func actorName(p *auth.Principal) string {
 	}
 	return p.Actor()
 }
+
+// RunListJobs runs the scheduled jobs of lists until ctx ends: expiry of entries whose
+// validity ended, at once and then every interval. Errors are logged and retried at the next
+// run; ExpireEntries is idempotent, so several servers may run it.
+func (a *App) RunListJobs(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = time.Hour
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := a.ExpireEntries(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			a.Log.Error("list expiry", "err", err)
+		} else if n > 0 {
+			a.Log.Info("list entries expired", "n", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

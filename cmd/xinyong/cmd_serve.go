@@ -90,6 +90,8 @@ func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, r
 	if ready != nil {
 		ready(url)
 	}
+	// Lists, measures and window checks: entries whose validity ended leave their list.
+	go a.RunListJobs(ctx, time.Hour)
 	errc := make(chan error, 1)
 	go func() {
 		if sf.cert != "" {

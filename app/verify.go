@@ -39,6 +39,10 @@ type VerifyRequest struct {
 	Matter    string
 	Out       io.Writer     // the result file
 	OutFormat format.Format // csv (default) or xlsx
+	// ResultPath is where Out is kept, recorded with the job for the download (web).
+	ResultPath string
+	// OnStart, when set, is called with the job once it is stored (its ID known).
+	OnStart func(*store.CheckBatch)
 }
 
 // VerifyHeader is the result file's header.
@@ -84,9 +88,13 @@ func (a *App) Verify(ctx context.Context, p *auth.Principal, req VerifyRequest, 
 		return nil, err
 	}
 	b := &store.CheckBatch{Matter: matter.Code, Actor: actorName(p), Dept: p.Dept, FileName: req.FileName, Format: string(f),
-		Status: store.CheckBatchRunning, CreatedAt: a.Now().UTC()}
+		Status: store.CheckBatchRunning, CreatedAt: a.Now().UTC(), Result: req.ResultPath}
 	if err := a.Store.Update(ctx, func(tx store.Tx) error { return tx.InsertCheckBatch(b) }); err != nil {
 		return nil, err
+	}
+	if req.OnStart != nil {
+		cp := *b
+		req.OnStart(&cp)
 	}
 	exc, err := a.codeExceptions(ctx)
 	if err != nil {

@@ -209,7 +209,7 @@ func (a *App) CheckSubjects(ctx context.Context, p *auth.Principal, req CheckReq
 			return nil, err
 		}
 		a.fillItem(&it, c, matter, d, es)
-		chk := &store.Check{At: now, Actor: p.Actor(), Dept: p.Dept, Matter: matter.Code, SubjectKey: key, Found: it.Found,
+		chk := &store.Check{At: now, Actor: actorName(p), Dept: p.Dept, Matter: matter.Code, SubjectKey: key, Found: it.Found,
 			Verdict: d.Verdict}
 		for _, am := range d.Applied {
 			chk.Measures = append(chk.Measures, store.CheckMeasure{Measure: am.Measure.Code, Dept: am.Measure.Dept,
@@ -217,7 +217,7 @@ func (a *App) CheckSubjects(ctx context.Context, p *auth.Principal, req CheckReq
 				List: am.Entry.List, Pending: am.Pending != ""})
 		}
 		logs = append(logs, chk)
-		qlogs = append(qlogs, &store.QueryLog{At: now, Actor: p.Actor(), Dept: p.Dept, Purpose: "信用核查：" + matter.NameZH,
+		qlogs = append(qlogs, &store.QueryLog{At: now, Actor: actorName(p), Dept: p.Dept, Purpose: "信用核查：" + matter.NameZH,
 			SubjectKey: key, Route: cut(o.Route, maxRouteLen), RemoteAddr: cut(o.RemoteAddr, maxRemoteLen),
 			Returned: cut(fmt.Sprintf("check:%s lists:%d measures:%d", d.Verdict, len(it.Lists), len(it.Measures)), maxReturnedLen)})
 		res.Items = append(res.Items, it)
@@ -366,16 +366,16 @@ func (a *App) Feedback(ctx context.Context, p *auth.Principal, id int64, items [
 		if err != nil {
 			return err
 		}
-		if !p.Has(auth.RoleAdmin) && (c.Dept != p.Dept || (p.Kind != auth.KindToken && c.Actor != p.Actor() && !p.Has(auth.RoleReviewer))) {
+		if !p.Has(auth.RoleAdmin) && (c.Dept != p.Dept || (p.Kind != auth.KindToken && c.Actor != actorName(p) && !p.Has(auth.RoleReviewer))) {
 			return credit.Errorf(credit.EFORBIDDEN, "只能反馈本人（本部门）的核查 / you may only give feedback on your own department's checks")
 		}
 		now := a.Now()
 		for _, it := range items {
-			if err := tx.PutFeedback(id, it.Measure, it.Outcome, strings.TrimSpace(it.Note), p.Actor(), now); err != nil {
+			if err := tx.PutFeedback(id, it.Measure, it.Outcome, strings.TrimSpace(it.Note), actorName(p), now); err != nil {
 				return err
 			}
 		}
-		if err := a.audit(ctx, tx, p.Actor(), ActionCheckFeedback, fmt.Sprintf("check:%d", id), items); err != nil {
+		if err := a.audit(ctx, tx, actorName(p), ActionCheckFeedback, fmt.Sprintf("check:%d", id), items); err != nil {
 			return err
 		}
 		out, err = tx.Check(ctx, id)

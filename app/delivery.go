@@ -548,18 +548,3 @@ func (a *App) DeliveryLoop(ctx context.Context, interval time.Duration, dial fun
 		}
 	}
 }
-
-// CLIPrincipal is the command-line operator acting on delivery with the credit office's
-// rights (whoever runs the binary on the server can read the database anyway); the audit trail
-// and the query log name it "cli:<os user>".
-func CLIPrincipal(osUser string) *auth.Principal {
-	return &auth.Principal{Kind: auth.KindStaff, Name: CLIActor(osUser), Roles: []auth.Role{auth.RoleAdmin}}
-}
-
-// actorName is p.Actor(), except for CLIPrincipal, which is named by its operator.
-func actorName(p *auth.Principal) string {
-	if p != nil && p.Kind == auth.KindStaff && p.UserID == 0 && strings.HasPrefix(p.Name, actorCLIPrefix) {
-		return p.Name
-	}
-	return p.Actor()
-}

@@ -234,7 +234,7 @@ func (a *App) ProposeEntry(ctx context.Context, p *auth.Principal, in EntryInput
 	if err != nil {
 		return nil, err
 	}
-	e, err := a.entryFor(ctx, c, in, p.Actor())
+	e, err := a.entryFor(ctx, c, in, actorName(p))
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +245,7 @@ func (a *App) ProposeEntry(ctx context.Context, p *auth.Principal, in EntryInput
 		if e.ID == 0 {
 			return credit.Errorf(credit.ECONFLICT, "该来源编号已列入 / an entry with this source id exists: %s", e.SourceID)
 		}
-		return a.audit(ctx, tx, p.Actor(), ActionEntryPropose, fmt.Sprintf("list_entry:%d", e.ID),
+		return a.audit(ctx, tx, actorName(p), ActionEntryPropose, fmt.Sprintf("list_entry:%d", e.ID),
 			map[string]any{"list": e.List, "subject_key": e.SubjectKey, "dept": e.Dept, "reason": e.Reason, "document": e.Document})
 	})
 	return e, err
@@ -274,12 +274,12 @@ func (a *App) changeEntry(ctx context.Context, p *auth.Principal, id int64, acti
 		if err := tx.UpdateListEntry(e); err != nil {
 			return err
 		}
-		if err := a.audit(ctx, tx, p.Actor(), action, fmt.Sprintf("list_entry:%d", e.ID),
+		if err := a.audit(ctx, tx, actorName(p), action, fmt.Sprintf("list_entry:%d", e.ID),
 			map[string]any{"list": e.List, "from": was, "to": e.Status, "reason": e.EndReason}); err != nil {
 			return err
 		}
 		if was == credit.EntryPublished && e.Status != credit.EntryPublished {
-			if err := a.listChanged(ctx, tx, c, e, credit.ChangeListLeave, e.EndReason, p.Actor()); err != nil {
+			if err := a.listChanged(ctx, tx, c, e, credit.ChangeListLeave, e.EndReason, actorName(p)); err != nil {
 				return err
 			}
 		}
@@ -301,12 +301,12 @@ func (a *App) listChanged(ctx context.Context, tx store.Tx, c *credit.JointCatal
 // ConfirmEntry confirms a proposal (确认): a reviewer of the initiating department or the
 // admin, never the proposer.
 func (a *App) ConfirmEntry(ctx context.Context, p *auth.Principal, id int64) (*credit.ListEntry, error) {
-	return a.changeEntry(ctx, p, id, ActionEntryConfirm, func(e *credit.ListEntry) error { return e.Confirm(p.Actor(), a.Now()) })
+	return a.changeEntry(ctx, p, id, ActionEntryConfirm, func(e *credit.ListEntry) error { return e.Confirm(actorName(p), a.Now()) })
 }
 
 // RemoveEntry withdraws a proposal or takes a published entry off its list (移出), with reason.
 func (a *App) RemoveEntry(ctx context.Context, p *auth.Principal, id int64, reason string) (*credit.ListEntry, error) {
-	return a.changeEntry(ctx, p, id, ActionEntryRemove, func(e *credit.ListEntry) error { return e.Remove(p.Actor(), reason, a.Now()) })
+	return a.changeEntry(ctx, p, id, ActionEntryRemove, func(e *credit.ListEntry) error { return e.Remove(actorName(p), reason, a.Now()) })
 }
 
 // PublishBatch publishes confirmed entries of list as its next numbered batch (发布批次,
@@ -356,7 +356,7 @@ func (a *App) PublishBatch(ctx context.Context, p *auth.Principal, list string, 
 			no = max(no, pb.No+1)
 		}
 		now := a.Now()
-		b = &credit.ListBatch{List: list, No: no, Title: credit.BatchTitle(no), Entries: len(es), PublishedBy: p.Actor(), PublishedAt: now.UTC()}
+		b = &credit.ListBatch{List: list, No: no, Title: credit.BatchTitle(no), Entries: len(es), PublishedBy: actorName(p), PublishedAt: now.UTC()}
 		for _, e := range es {
 			if err := e.Publish(no, now); err != nil {
 				return err
@@ -365,7 +365,7 @@ func (a *App) PublishBatch(ctx context.Context, p *auth.Principal, list string, 
 				return err
 			}
 			if e.InForce(now) {
-				if err := a.listChanged(ctx, tx, c, e, credit.ChangeListEnter, "发布于"+b.Title, p.Actor()); err != nil {
+				if err := a.listChanged(ctx, tx, c, e, credit.ChangeListEnter, "发布于"+b.Title, actorName(p)); err != nil {
 					return err
 				}
 			}
@@ -373,7 +373,7 @@ func (a *App) PublishBatch(ctx context.Context, p *auth.Principal, list string, 
 		if err := tx.InsertListBatch(b); err != nil {
 			return err
 		}
-		return a.audit(ctx, tx, p.Actor(), ActionListPublish, fmt.Sprintf("list_batch:%s:%d", list, no),
+		return a.audit(ctx, tx, actorName(p), ActionListPublish, fmt.Sprintf("list_batch:%s:%d", list, no),
 			map[string]any{"list": list, "no": no, "title": b.Title, "entries": len(es)})
 	})
 	return b, err
@@ -547,7 +547,7 @@ func (a *App) putMeasure(ctx context.Context, p *auth.Principal, m *credit.Measu
 		if err := tx.PutMeasure(m, a.Now()); err != nil {
 			return err
 		}
-		return a.audit(ctx, tx, p.Actor(), action, "measure:"+m.Code, m)
+		return a.audit(ctx, tx, actorName(p), action, "measure:"+m.Code, m)
 	})
 	if err != nil {
 		return err
@@ -567,7 +567,7 @@ func (a *App) PutListType(ctx context.Context, p *auth.Principal, lt *credit.Lis
 		if err := tx.PutListType(lt, a.Now()); err != nil {
 			return err
 		}
-		return a.audit(ctx, tx, p.Actor(), ActionListTypePut, "list_type:"+lt.Code, lt)
+		return a.audit(ctx, tx, actorName(p), ActionListTypePut, "list_type:"+lt.Code, lt)
 	})
 	if err != nil {
 		return err
@@ -623,4 +623,45 @@ func (a *App) PublicBatch(ctx context.Context, list string, no int) (*credit.Lis
 			Reason: e.Reason, Document: e.Document, BatchNo: e.BatchNo, ValidFrom: e.ValidFrom, ValidUntil: e.ValidUntil})
 	}
 	return lt, b, out, hidden, nil
+}
+
+// CLIPrincipal is the command-line operator acting on lists, measures and checks: the
+// platform's own operator (admin rights, as every command has), named cli:<os user> in the
+// logs, acting for dept.
+func CLIPrincipal(osUser, dept string) *auth.Principal {
+	return &auth.Principal{Kind: auth.KindStaff, Name: CLIActor(osUser), Dept: dept, Roles: []auth.Role{auth.RoleAdmin}}
+}
+
+// actorName names p in the logs: its Actor, or the command-line operator's name.
+func actorName(p *auth.Principal) string {
+	if p != nil && p.Kind == auth.KindStaff && p.UserID == 0 && strings.HasPrefix(p.Name, actorCLIPrefix) {
+		return p.Name
+	}
+	return p.Actor()
+}
+
+// RunListJobs runs the scheduled jobs of lists until ctx ends: expiry of entries whose
+// validity ended, at once and then every interval. Errors are logged and retried at the next
+// run; ExpireEntries is idempotent, so several servers may run it.
+func (a *App) RunListJobs(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = time.Hour
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := a.ExpireEntries(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			a.Log.Error("list expiry", "err", err)
+		} else if n > 0 {
+			a.Log.Info("list entries expired", "n", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -39,6 +39,10 @@ type VerifyRequest struct {
 	Matter    string
 	Out       io.Writer     // the result file
 	OutFormat format.Format // csv (default) or xlsx
+	// ResultPath is where Out is kept, recorded with the job for the download (web).
+	ResultPath string
+	// OnStart, when set, is called with the job once it is stored (its ID known).
+	OnStart func(*store.CheckBatch)
 }
 
 // VerifyHeader is the result file's header.
@@ -83,10 +87,14 @@ func (a *App) Verify(ctx context.Context, p *auth.Principal, req VerifyRequest, 
 	if err != nil {
 		return nil, err
 	}
-	b := &store.CheckBatch{Matter: matter.Code, Actor: p.Actor(), Dept: p.Dept, FileName: req.FileName, Format: string(f),
-		Status: store.CheckBatchRunning, CreatedAt: a.Now().UTC()}
+	b := &store.CheckBatch{Matter: matter.Code, Actor: actorName(p), Dept: p.Dept, FileName: req.FileName, Format: string(f),
+		Status: store.CheckBatchRunning, CreatedAt: a.Now().UTC(), Result: req.ResultPath}
 	if err := a.Store.Update(ctx, func(tx store.Tx) error { return tx.InsertCheckBatch(b) }); err != nil {
 		return nil, err
+	}
+	if req.OnStart != nil {
+		cp := *b
+		req.OnStart(&cp)
 	}
 	exc, err := a.codeExceptions(ctx)
 	if err != nil {
@@ -140,7 +148,7 @@ func (a *App) Verify(ctx context.Context, p *auth.Principal, req VerifyRequest, 
 		if err := tx.UpdateCheckBatch(b); err != nil {
 			return err
 		}
-		return a.audit(ctx, tx, p.Actor(), ActionCheckBatch, fmt.Sprintf("check_batch:%d", b.ID), map[string]any{
+		return a.audit(ctx, tx, actorName(p), ActionCheckBatch, fmt.Sprintf("check_batch:%d", b.ID), map[string]any{
 			"matter": b.Matter, "file_name": b.FileName, "status": b.Status, "codes": b.Total, "found": b.Found,
 			"blocked": b.Blocked, "warned": b.Warned, "bad_rows": b.BadRows})
 	})
@@ -239,7 +247,7 @@ func (v *verifier) flush(ctx context.Context) error {
 			}
 			out = []string{fmt.Sprint(r.num), code, string(d.Verdict), strings.Join(ls, "；"), strings.Join(mc, "；"), strings.Join(d.Reasons, "；")}
 			if len(d.Applied) > 0 {
-				chk := &store.Check{At: now.UTC(), Actor: v.p.Actor(), Dept: v.p.Dept, Matter: v.matter.Code, SubjectKey: keys[i],
+				chk := &store.Check{At: now.UTC(), Actor: actorName(v.p), Dept: v.p.Dept, Matter: v.matter.Code, SubjectKey: keys[i],
 					Verdict: d.Verdict, BatchID: v.b.ID}
 				for _, am := range d.Applied {
 					chk.Measures = append(chk.Measures, store.CheckMeasure{Measure: am.Measure.Code, Dept: am.Measure.Dept,

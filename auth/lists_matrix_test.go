@@ -33,6 +33,12 @@ var listsExpected = map[[2]string]string{
 	{"GET", "/console/check-stats"}:                 "admin auditor",
 	{"GET", "/console/check-stats.csv"}:             "admin auditor",
 	{"GET", "/api/v1/check-stats"}:                  "admin auditor",
+	{"GET", "/console/check-batches"}:               "admin reviewer clerk",
+	{"POST", "/console/check-batches"}:              "admin reviewer clerk",
+	{"GET", "/console/check-batches/{id}/result"}:   "admin reviewer clerk",
+	{"POST", "/api/v1/check-batches"}:               "admin reviewer clerk tok-check",
+	{"GET", "/api/v1/check-batches/{id}"}:           "admin reviewer clerk tok-check",
+	{"GET", "/api/v1/check-batches/{id}/result"}:    "admin reviewer clerk tok-check",
 }
 
 func init() {

@@ -204,6 +204,12 @@ func DefaultMatrix() Matrix {
 		oversight("GET", "/console/check-stats"),
 		oversight("GET", "/console/check-stats.csv"),
 		oversight("GET", "/api/v1/check-stats"),
+		checkRule("GET", "/console/check-batches", "", credit.DisclosurePublic),
+		checkRule("POST", "/console/check-batches", "", credit.DisclosurePublic),
+		checkRule("GET", "/console/check-batches/{id}/result", "", credit.DisclosureShared),
+		checkRule("POST", "/api/v1/check-batches", ScopeChecksWrite, credit.DisclosurePublic),
+		checkRule("GET", "/api/v1/check-batches/{id}", ScopeChecksWrite, credit.DisclosurePublic),
+		checkRule("GET", "/api/v1/check-batches/{id}/result", ScopeChecksWrite, credit.DisclosureShared),
 
 		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 		// Response tasks (联合奖惩任务) are the implementing department's: its reviewers and

@@ -39,6 +39,7 @@ var consoleSections = []consoleSection{
 
 	// Lists, measures and window checks (名单、措施与信用核查).
 	{"/console/checks", "/console/checks", "console.checks"},
+	{"/console/check-batches", "/console/check-batches", "console.checkbatches"},
 	{"/console/lists", "/console/lists", "console.lists"},
 	{"/console/measures", "/console/measures", "console.measures"},
 	{"/console/check-stats", "/console/check-stats", "console.checkstats"},

@@ -157,3 +157,31 @@ func TestClerkPageAndPublicLists(t *testing.T) {
 	wantStatus(t, w, http.StatusOK)
 	contains(t, w.Body.String(), f.NameA, "已发布")
 }
+
+func TestCheckBatchAPI(t *testing.T) {
+	e := newEnv(t, Config{})
+	f := e.f
+	e.courtDefaulter(f.CodeA, f.NameA)
+	tok, _ := e.issueToken("cz", auth.ScopeChecksWrite)
+	body := "code\n" + f.CodeA + "\n" + f.CodeB + "\nnot-a-code\n"
+	w := e.do("POST", "/api/v1/check-batches?matter=bidding&filename=codes.csv", strings.NewReader(body), append(bearer(tok), "Content-Type", "text/csv")...)
+	wantStatus(t, w, http.StatusAccepted)
+	loc := w.Header().Get("Location")
+	e.srv.Wait() // the job runs in the background; Wait returns when it has finished
+	w = e.get(loc, bearer(tok)...)
+	wantStatus(t, w, http.StatusOK)
+	contains(t, w.Body.String(), `"status": "done"`, `"blocked": 1`, `"bad_rows": 1`)
+	w = e.get(loc+"/result", bearer(tok)...)
+	wantStatus(t, w, http.StatusOK)
+	contains(t, w.Body.String(), f.CodeA+",block", f.CodeB+",pass", "invalid")
+	// Another department cannot see it; an unknown matter is refused before any job.
+	other, _ := e.issueToken("zjj", auth.ScopeChecksWrite)
+	wantStatus(t, e.get(loc, bearer(other)...), http.StatusForbidden)
+	w = e.do("POST", "/api/v1/check-batches?matter=nope", strings.NewReader(body), bearer(tok)...)
+	wantStatus(t, w, http.StatusBadRequest)
+	// The console page lists the job with its download link.
+	e.addUser("clerk", "cz", auth.RoleClerk)
+	w = e.get("/console/check-batches", e.sessionHdr(e.signIn("clerk"))...)
+	wantStatus(t, w, http.StatusOK)
+	contains(t, w.Body.String(), "codes.csv", "/result")
+}

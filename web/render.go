@@ -30,7 +30,7 @@ var pageNames = []string{"home", "search", "subject", "error", "login", "batches
 	"login_subject", "login_subject_person", "login_subject_code", "my", "subject_accounts", "subject_credential_issued",
 
 	// Lists, measures and window checks (名单、措施与信用核查).
-	"checks", "check", "lists_admin", "measures", "check_stats", "lists_public", "list_batch",
+	"checks", "check", "lists_admin", "measures", "check_stats", "lists_public", "list_batch", "check_batches",
 
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 	"tasks", "subscriptions", "subscription_created", "outbox",

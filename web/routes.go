@@ -72,6 +72,9 @@ func (s *Server) apiRoutes() []route {
 		{"PUT", "/api/v1/measures/{code}", s.apiPutMeasure},
 		{"POST", "/api/v1/measures/{code}/activate", s.apiSetMeasure(true)},
 		{"POST", "/api/v1/measures/{code}/deactivate", s.apiSetMeasure(false)},
+		{"POST", "/api/v1/check-batches", s.apiStartVerify},
+		{"GET", "/api/v1/check-batches/{id}", s.apiCheckBatch},
+		{"GET", "/api/v1/check-batches/{id}/result", s.apiCheckBatchResult},
 
 		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 		{"GET", "/api/v1/tasks", s.apiTasks},
@@ -189,6 +192,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /console/measures/{code}/active", s.consoleSetMeasure)
 	m.HandleFunc("GET /console/check-stats", s.consoleCheckStats)
 	m.HandleFunc("GET /console/check-stats.csv", s.consoleCheckStatsCSV)
+	m.HandleFunc("GET /console/check-batches", s.consoleCheckBatches)
+	m.HandleFunc("POST /console/check-batches", s.consoleStartVerify)
+	m.HandleFunc("GET /console/check-batches/{id}/result", s.consoleCheckBatchResult)
 
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 	m.HandleFunc("GET /console/tasks", s.consoleTasks)

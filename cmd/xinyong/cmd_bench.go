@@ -17,6 +17,11 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&o.Fresh, "fresh", false, "重新加载 / load anew")
 	fs.IntVar(&o.Ops, "ops", 0, "计时的操作数 / operations to time")
 	fs.StringVar(&o.DB, "db", "", "postgres:// 地址则在 PostgreSQL 上测试（模式 "+bench.BenchSchema+"）/ a postgres:// URL benchmarks PostgreSQL in schema "+bench.BenchSchema)
+	var co bench.CheckOptions
+	fs.IntVar(&co.Entries, "entries", 0, "check：载入的失信被执行人条目数 / check: court-defaulter entries to load (default 10,000,000)")
+	fs.DurationVar(&co.Duration, "duration", 0, "check：HTTP 压测时长 / check: HTTP load duration (default 20s)")
+	fs.IntVar(&co.Clients, "clients", 0, "check：并发客户端 / check: concurrent HTTP clients (default 32)")
+	fs.IntVar(&co.BatchCodes, "codes", 0, "check：批量核查代码数 / check: codes in the batch verification (default 1,000,000)")
 	asJSON := fs.Bool("json", false, "每个指标输出一行 JSON / one JSON object per line and metric")
 	quiet := fs.Bool("q", false, "不输出过程 / no progress output")
 	rest, err := parse(fs, e, args)
@@ -27,7 +32,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		o.Log = e.stderr
 	}
 	if len(rest) == 0 {
-		fmt.Fprintln(e.stderr, "用法 / usage: xinyong bench [flags] ingest|lookup|search|score|all")
+		fmt.Fprintln(e.stderr, "用法 / usage: xinyong bench [flags] ingest|lookup|search|check|score|all")
 		return exitCode(2)
 	}
 	var all []bench.Result
@@ -42,8 +47,14 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 			rs, err = bench.Search(ctx, o)
 		case "score": // -records sets the subjects scored (default 1,200,000)
 			rs, err = bench.Score(ctx, o)
+		case "check":
+			co.Seed, co.Fresh, co.DB, co.Ops, co.Log = o.Seed, o.Fresh, o.DB, o.Ops, o.Log
+			if o.Dir != "" {
+				co.Dir = o.Dir
+			}
+			rs, err = bench.Check(ctx, co)
 		default:
-			return fmt.Errorf("未知测试 %q / unknown bench (ingest, lookup, search, score, all)", name)
+			return fmt.Errorf("未知测试 %q / unknown bench (ingest, lookup, search, check, score, all)", name)
 		}
 		if err != nil {
 			return fmt.Errorf("bench %s: %w", name, err)

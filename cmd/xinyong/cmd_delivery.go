@@ -186,7 +186,7 @@ func cmdSubscription(ctx context.Context, e *env, args []string) error {
 	}
 	defer done()
 	d.apply(a)
-	op := app.CLIPrincipal(e.getenv("USER"))
+	op := app.CLIPrincipal(e.getenv("USER"), "")
 	switch {
 	case rest[0] == "add" && len(rest) == 1:
 		req := app.SubscribeRequest{Dept: *dept, Subject: *subject, List: *list, Channel: credit.Channel(*channel), URL: *hookURL, Purpose: *purpose}
@@ -264,7 +264,7 @@ func cmdTask(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer done()
-	tasks, err := a.Tasks(ctx, app.CLIPrincipal(e.getenv("USER")), store.TaskFilter{Dept: *dept, Status: credit.TaskStatus(*status), Limit: 1000})
+	tasks, err := a.Tasks(ctx, app.CLIPrincipal(e.getenv("USER"), ""), store.TaskFilter{Dept: *dept, Status: credit.TaskStatus(*status), Limit: 1000})
 	if err != nil {
 		return err
 	}

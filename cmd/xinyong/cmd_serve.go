@@ -119,6 +119,8 @@ func serve(ctx context.Context, e *env, a *app.App, c *config, sf *serveFlags, r
 	waitDelivery := startDelivery(dctx, e, a, &sf.delivery)
 	defer func() { stopDelivery(); waitDelivery() }()
 	go runRightsJobs(ctx, a) // publication expiry, overdue escalation (cmd_rights.go)
+	// Lists, measures and window checks: entries whose validity ended leave their list.
+	go a.RunListJobs(ctx, time.Hour)
 	errc := make(chan error, 1)
 	go func() {
 		if sf.cert != "" {

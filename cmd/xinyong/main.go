@@ -64,6 +64,10 @@ func commands() []command {
 		{"migrate", "升级数据库结构 / apply database migrations", cmdMigrate},
 		{"backup", "在线备份数据库 / back up the database while it serves", cmdBackup},
 		// Lists, measures and window checks (名单、措施与信用核查).
+		{"list", "红黑名单：类型、条目、拟列入、确认、发布、移出、载入 / lists: types, entries, propose, confirm, publish, remove, load", cmdList},
+		{"measure", "联合奖惩措施清单 / the measures list (list, activate, deactivate)", cmdMeasure},
+		{"check", "信用核查 / check subjects for a matter", cmdCheck},
+		{"verify", "批量核查文件 / batch-verify a file of codes", cmdVerify},
 
 		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 		{"outbox", "发件箱：状态与转发到 NATS / outbox: status, relay to NATS JetStream", cmdOutbox},

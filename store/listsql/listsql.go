@@ -620,8 +620,9 @@ func (t Tx) PutFeedback(checkID int64, measure string, outcome credit.FeedbackOu
 
 // InsertCheckBatch implements store.ListsTx.
 func (t Tx) InsertCheckBatch(b *store.CheckBatch) error {
-	return t.DB.QueryRow(t.Ctx, `INSERT INTO check_batches (matter, actor, dept, file_name, format, status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, b.Matter, b.Actor, b.Dept, b.FileName, b.Format, string(b.Status), unix(b.CreatedAt)).Scan(&b.ID)
+	return t.DB.QueryRow(t.Ctx, `INSERT INTO check_batches (matter, actor, dept, file_name, format, status, result, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, b.Matter, b.Actor, b.Dept, b.FileName, b.Format, string(b.Status), b.Result,
+		unix(b.CreatedAt)).Scan(&b.ID)
 }
 
 // UpdateCheckBatch implements store.ListsTx.

@@ -81,3 +81,9 @@ func (d listDB) Bulk(ctx context.Context, table string, cols []string, rows [][]
 	_, err := d.tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
 	return err
 }
+
+// AnalyzeLists refreshes the planner's statistics of the list tables after a bulk load.
+func (db *DB) AnalyzeLists(ctx context.Context) error {
+	_, err := db.pool.Exec(ctx, `ANALYZE list_entries`)
+	return err
+}

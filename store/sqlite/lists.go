@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
 
 	"github.com/xinyong/xinyong/store/listsql"
 )
@@ -11,10 +12,63 @@ import (
 // Lists, measures and window checks (store.Lists, store.ListsTx): the SQL is shared with the
 // PostgreSQL store in store/listsql; this adapter runs it on database/sql.
 
-type listDB struct{ q querier }
+// listDB runs the shared SQL on the reader pool or on the write transaction, with each query
+// prepared once: the window check runs a few small queries, and parsing them again each time
+// was a third of its cost.
+type listDB struct {
+	q    querier
+	prep func(ctx context.Context, query string) (*sql.Stmt, error) // nil: run unprepared
+}
+
+// stmtCache prepares statements on a pool once (a *sql.Stmt is safe for concurrent use and
+// re-prepares itself per connection).
+type stmtCache struct {
+	db *sql.DB
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// maxCachedStmts bounds the cache: IN lists of varying length make distinct queries.
+const maxCachedStmts = 256
+
+func (c *stmtCache) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.m[query]; ok {
+		return s, nil
+	}
+	if len(c.m) >= maxCachedStmts {
+		return nil, nil
+	}
+	s, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[query] = s
+	return s, nil
+}
+
+func (d listDB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if d.prep == nil {
+		return nil, nil
+	}
+	return d.prep(ctx, query)
+}
 
 func (d listDB) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := d.q.ExecContext(ctx, query, args...)
+	st, err := d.stmt(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	var res sql.Result
+	if st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = d.q.ExecContext(ctx, query, args...)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -26,7 +80,16 @@ type listRows struct{ *sql.Rows }
 func (r listRows) Close() { r.Rows.Close() }
 
 func (d listDB) Query(ctx context.Context, query string, args ...any) (listsql.Rows, error) {
-	rows, err := d.q.QueryContext(ctx, query, args...)
+	st, err := d.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	var rows *sql.Rows
+	if st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = d.q.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -43,8 +106,25 @@ func (r listRow) Scan(dest ...any) error {
 	return err
 }
 
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
 func (d listDB) QueryRow(ctx context.Context, query string, args ...any) listsql.Row {
+	st, err := d.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	if st != nil {
+		return listRow{st.QueryRowContext(ctx, args...)}
+	}
 	return listRow{d.q.QueryRowContext(ctx, query, args...)}
 }
 
 func (d listDB) IsUnique(err error) bool { return err != nil && isUnique(err) }
+
+// AnalyzeLists refreshes the query planner's statistics of the list tables after a bulk load.
+func (db *DB) AnalyzeLists(ctx context.Context) error {
+	_, err := db.write.ExecContext(ctx, `ANALYZE list_entries`)
+	return err
+}

@@ -18,8 +18,6 @@ type reader struct {
 	listsql.Reader
 }
 
-func newReader(q querier) reader { return reader{q: q, Reader: listsql.Reader{DB: listDB{q}}} }
-
 func (r reader) LatestCatalog(ctx context.Context) (*credit.Catalog, error) {
 	var body string
 	err := r.q.QueryRowContext(ctx, `SELECT body FROM catalogs ORDER BY version DESC LIMIT 1`).Scan(&body)

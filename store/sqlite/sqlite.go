@@ -87,7 +87,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.read = r
-	db.reader = newReader(r)
+	db.reader = reader{q: r, Reader: listsql.Reader{DB: listDB{q: r, prep: (&stmtCache{db: r}).prepare}}}
 	return db, nil
 }
 
@@ -155,7 +155,10 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &tx{reader: newReader(sq), db: db, sq: sq, ctx: ctx, Tx: listsql.Tx{DB: listDB{sq}, Ctx: ctx}}
+	t := &tx{db: db, sq: sq, ctx: ctx}
+	ldb := listDB{q: sq, prep: func(_ context.Context, q string) (*sql.Stmt, error) { return t.stmt(q) }}
+	t.reader = reader{q: sq, Reader: listsql.Reader{DB: ldb}}
+	t.Tx = listsql.Tx{DB: ldb, Ctx: ctx}
 	defer func() {
 		if p := recover(); p != nil {
 			sq.Rollback()

@@ -1,0 +1,104 @@
+package web
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/xinyong/xinyong/auth"
+)
+
+// TestBrowserClerkCheck drives headless Chromium through the window check as a clerk would,
+// without JavaScript of the site's own: sign in, enter a black-listed firm's code and the
+// matter, see the block verdict with the measure and its legal basis, record feedback, and
+// find it on the check record. It fails on any console error (CSP violations included).
+func TestBrowserClerkCheck(t *testing.T) {
+	chromium := os.Getenv("XINYONG_TEST_BROWSER")
+	if chromium == "" {
+		t.Skip("XINYONG_TEST_BROWSER not set: path to a Chromium binary")
+	}
+	e := newEnv(t, Config{})
+	e.courtDefaulter(e.f.CodeA, e.f.NameA)
+	e.addUser("clerk", "cz", auth.RoleClerk)
+	ts := httptest.NewServer(e.h)
+	defer ts.Close()
+
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.Flag("disable-dev-shm-usage", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	defer cancelAlloc()
+	ctx, cancelTab := chromedp.NewContext(ctx)
+	defer cancelTab()
+	consoleCtx, stopConsole := context.WithCancel(ctx)
+	messages := chromedp.Console(consoleCtx)
+	var problems []string
+	consoleDone := make(chan struct{})
+	go func() {
+		defer close(consoleDone)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
+				problems = append(problems, m.String())
+			}
+		}
+	}()
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel chromedp.CSS) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+
+	// Step 1: sign in and open the check page.
+	do("sign in", chromedp.Navigate(ts.URL+"/console/checks?lang=zh"), chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), "clerk"), chromedp.SendKeys(chromedp.ID("password"), testPassword+kb.Enter),
+		chromedp.WaitVisible(chromedp.ID("check-codes")))
+	// Step 2: the code and the matter, then check.
+	do("check", chromedp.SendKeys(chromedp.ID("check-codes"), e.f.CodeA), chromedp.SetValue(chromedp.ID("check-matter"), "gov_procurement"),
+		chromedp.Click(chromedp.ID("check-submit")), chromedp.WaitVisible(chromedp.ID("check-result")))
+	result := text("#check-result")
+	verdict, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#check-result [data-verdict]"), "data-verdict"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Step 3: feedback — applied.
+	do("feedback", chromedp.Click(chromedp.CSS(`input[name="outcome_P01"][value="applied"]`)),
+		chromedp.Click(chromedp.CSS("button.feedback-submit")), chromedp.WaitVisible(chromedp.ID("done")))
+	// Step 4: done, the record shows it.
+	record := text("#check-measures")
+	stopConsole()
+	<-consoleDone
+
+	if verdict.Value != "block" {
+		t.Errorf("verdict %q, want block", verdict.Value)
+	}
+	for _, want := range []string{e.f.NameA, "拦截", "失信被执行人名单", "限制参与政府采购活动", "政府采购法", "市财政局"} {
+		if !strings.Contains(result, want) {
+			t.Errorf("check result lacks %q:\n%s", want, result)
+		}
+	}
+	if !strings.Contains(record, "已实施") || !strings.Contains(record, "P01") {
+		t.Errorf("check record: %q", record)
+	}
+	for _, p := range problems {
+		t.Errorf("browser console: %s", p)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xinyong/xinyong/auth"
 	"github.com/xinyong/xinyong/credit"
+	"github.com/xinyong/xinyong/exchange"
 	"github.com/xinyong/xinyong/store"
 )
 
@@ -51,7 +52,7 @@ const (
 const (
 	outboxBackoffBase      = time.Second
 	outboxBackoffMax       = 5 * time.Minute
-	outboxFailAfter        = 20 // broker refusals (not connection failures) before a message is failed
+	outboxFailAfter        = 20 // attempts before a message the broker refuses (exchange.Permanent) is failed
 	webhookBackoffBase     = 30 * time.Second
 	webhookBackoffMax      = 2 * time.Hour
 	defaultWebhookAttempts = 8
@@ -319,6 +320,12 @@ type Publisher interface {
 	Publish(ctx context.Context, msgID, topic string, body []byte) (seq uint64, duplicate bool, err error)
 }
 
+// BatchPublisher is a Publisher that can publish many messages without waiting for each
+// acknowledgement in turn (exchange.JetStream); the relay uses it when it can.
+type BatchPublisher interface {
+	PublishBatch(ctx context.Context, msgs []exchange.Message) []exchange.Ack
+}
+
 // RelayResult counts one pass of the outbox relay.
 type RelayResult struct {
 	Sent, Duplicates, Retried, Failed int
@@ -326,8 +333,9 @@ type RelayResult struct {
 
 // RelayOutbox publishes up to limit due outbox messages through pub, in order, and marks each
 // sent after its acknowledgement (one transaction for the pass). A message that fails stays
-// pending with its next attempt backed off; after outboxFailAfter refusals it is failed for an
-// operator to look at. The pass stops at the first failure, so order is kept and a broker that
+// pending with its next attempt backed off; one the broker itself keeps refusing
+// (exchange.Permanent) is failed after outboxFailAfter attempts for an operator to look at,
+// while a broker that is down is waited out however long it takes. The pass stops at the first failure, so order is kept and a broker that
 // is down costs one attempt, not one per message. A relay that dies between the publish and the
 // mark publishes again later, and JetStream drops the repeat by its Nats-Msg-Id.
 func (a *App) RelayOutbox(ctx context.Context, pub Publisher, limit int) (RelayResult, error) {
@@ -336,32 +344,48 @@ func (a *App) RelayOutbox(ctx context.Context, pub Publisher, limit int) (RelayR
 	if err != nil || len(due) == 0 {
 		return res, err
 	}
+	var acks []exchange.Ack
+	if bp, ok := pub.(BatchPublisher); ok {
+		msgs := make([]exchange.Message, len(due))
+		for i, m := range due {
+			msgs[i] = exchange.Message{ID: m.MsgID, Topic: m.Topic, Body: m.Body}
+		}
+		acks = bp.PublishBatch(ctx, msgs)
+	} else {
+		for _, m := range due {
+			seq, dup, err := pub.Publish(ctx, m.MsgID, m.Topic, m.Body)
+			acks = append(acks, exchange.Ack{Seq: seq, Duplicate: dup, Err: err})
+			if err != nil {
+				break
+			}
+		}
+	}
 	var done []*store.OutboxMessage
 	var pubErr error
 	for i, m := range due {
-		seq, dup, err := pub.Publish(ctx, m.MsgID, m.Topic, m.Body)
 		now := a.Now().UTC()
 		m.Attempts++
-		if err != nil {
+		if err := acks[i].Err; err != nil {
 			pubErr = err
 			m.LastError = cut(err.Error(), 500)
 			m.NextAt = now.Add(credit.RetryBackoff(m.Attempts, outboxBackoffBase, outboxBackoffMax))
-			if m.Attempts >= outboxFailAfter {
+			if m.Attempts >= outboxFailAfter && exchange.Permanent(err) {
 				m.Status = store.OutboxFailed
 				res.Failed++
 			} else {
 				res.Retried++
 			}
 			done = append(done, m)
-			// The rest of the pass waits as long, so none overtakes the failed one.
+			// The rest of the pass waits as long, so none overtakes the failed one. Those of
+			// them the stream did store are published again later and dropped as duplicates.
 			for _, rest := range due[i+1:] {
 				rest.NextAt = m.NextAt
 				done = append(done, rest)
 			}
 			break
 		}
-		m.Status, m.SentAt, m.StreamSeq, m.LastError = store.OutboxSent, now, seq, ""
-		if dup {
+		m.Status, m.SentAt, m.StreamSeq, m.LastError = store.OutboxSent, now, acks[i].Seq, ""
+		if acks[i].Duplicate {
 			res.Duplicates++
 		}
 		res.Sent++

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/xinyong/xinyong/app"
 	"github.com/xinyong/xinyong/auth"
 	"github.com/xinyong/xinyong/credit"
@@ -459,5 +461,41 @@ func TestRelayJetStream(t *testing.T) {
 	}
 	if st, _ := a.OutboxState(ctx); st.Pending != 0 || st.Sent != 5 {
 		t.Fatalf("state = %+v", st)
+	}
+}
+
+// refusingPub is a broker that refuses every message (a JetStream API error).
+type refusingPub struct{}
+
+func (refusingPub) Publish(context.Context, string, string, []byte) (uint64, bool, error) {
+	return 0, false, &jetstream.APIError{Code: 503, ErrorCode: 10077, Description: "maximum messages exceeded"}
+}
+
+func TestRelayFailsWhatTheBrokerKeepsRefusing(t *testing.T) {
+	a, c := deliveryApp(t)
+	ctx := context.Background()
+	if err := a.Store.Update(ctx, func(tx store.Tx) error { return a.StatusChanged(ctx, tx, change(credit.ChangeListEnter)) }); err != nil {
+		t.Fatal(err)
+	}
+	down := &fakePub{down: true}
+	for i := 0; i < 25; i++ { // a broker that is down is waited out, however long
+		_, _ = a.RelayOutbox(ctx, down, 10)
+		c.Add(10 * time.Minute)
+	}
+	if st, _ := a.OutboxState(ctx); st.Pending != 1 || st.Failed != 0 {
+		t.Fatalf("broker down: %+v", st)
+	}
+	failed := 0
+	for i := 0; i < 25; i++ {
+		res, _ := a.RelayOutbox(ctx, refusingPub{}, 10)
+		failed += res.Failed
+		c.Add(10 * time.Minute)
+	}
+	if st, _ := a.OutboxState(ctx); st.Failed != 1 || failed != 1 {
+		t.Fatalf("refused: %+v", st)
+	}
+	msgs, _ := a.Store.OutboxMessages(ctx, store.OutboxFailed, 1)
+	if len(msgs) != 1 || !strings.Contains(msgs[0].LastError, "maximum messages exceeded") {
+		t.Fatalf("failed message %+v", msgs)
 	}
 }

@@ -46,7 +46,7 @@ func DialJetStream(ctx context.Context, c JetStreamConfig) (*JetStream, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS: %w", err)
 	}
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(256), jetstream.WithPublishAsyncTimeout(30*time.Second))
 	if err != nil {
 		nc.Close()
 		return nil, err
@@ -66,7 +66,7 @@ func DialJetStream(ctx context.Context, c JetStreamConfig) (*JetStream, error) {
 // already (a relay that crashed after publishing and before marking it sent).
 func (j *JetStream) Publish(ctx context.Context, msgID, topic string, body []byte) (seq uint64, duplicate bool, err error) {
 	if topic == "" || strings.ContainsAny(topic, " \t\r\n*>") {
-		return 0, false, fmt.Errorf("invalid topic %q", topic)
+		return 0, false, fmt.Errorf("%w %q", errBadTopic, topic)
 	}
 	m := nats.NewMsg(j.prefix + "." + topic)
 	m.Data = body
@@ -119,4 +119,66 @@ func StreamMessages(ctx context.Context, url, stream string) (uint64, error) {
 		return 0, err
 	}
 	return info.State.Msgs, nil
+}
+
+// Message is one message of a batch.
+type Message struct {
+	ID, Topic string
+	Body      []byte
+}
+
+// Ack is the stream's answer to one message of a batch.
+type Ack struct {
+	Seq       uint64
+	Duplicate bool
+	Err       error
+}
+
+// PublishBatch publishes msgs without waiting for each acknowledgement in turn (JetStream's
+// asynchronous publish, up to 256 in flight) and returns one Ack per message, in order, once
+// every message is acknowledged or has failed. The stream stores them in the order sent.
+func (j *JetStream) PublishBatch(ctx context.Context, msgs []Message) []Ack {
+	acks := make([]Ack, len(msgs))
+	futures := make([]jetstream.PubAckFuture, len(msgs))
+	for i, m := range msgs {
+		if m.Topic == "" || strings.ContainsAny(m.Topic, " \t\r\n*>") {
+			acks[i].Err = fmt.Errorf("%w %q", errBadTopic, m.Topic)
+			continue
+		}
+		nm := nats.NewMsg(j.prefix + "." + m.Topic)
+		nm.Data = m.Body
+		nm.Header.Set(jetstream.MsgIDHeader, m.ID)
+		nm.Header.Set("Content-Type", "application/json")
+		f, err := j.js.PublishMsgAsync(nm)
+		if err != nil {
+			acks[i].Err = err
+			continue
+		}
+		futures[i] = f
+	}
+	for i, f := range futures {
+		if f == nil {
+			continue
+		}
+		select {
+		case a := <-f.Ok():
+			acks[i] = Ack{Seq: a.Sequence, Duplicate: a.Duplicate}
+		case err := <-f.Err():
+			acks[i].Err = err
+		case <-ctx.Done():
+			acks[i].Err = ctx.Err()
+		}
+	}
+	return acks
+}
+
+// errBadTopic is a topic that cannot be a NATS subject.
+var errBadTopic = errors.New("invalid topic")
+
+// Permanent reports whether a publish error is the broker refusing the message itself (an
+// error answer of the JetStream API, a payload over the server's limit, a bad subject), as
+// opposed to a broker that is down or unreachable, which the relay simply waits out.
+func Permanent(err error) bool {
+	var api *jetstream.APIError
+	return errors.As(err, &api) || errors.Is(err, nats.ErrMaxPayload) || errors.Is(err, nats.ErrBadSubject) || errors.Is(err, errBadTopic)
 }

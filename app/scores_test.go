@@ -247,3 +247,25 @@ func TestScorecardPublishAndPreview(t *testing.T) {
 		t.Fatalf("versions = %+v, %v", vs, err)
 	}
 }
+
+func FuzzParseExpiry(f *testing.F) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	for _, s := range []string{"30", "366", "367", "0", "-1", "2026-12-31", "2026-02-30", " 7 ", "", "99999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		exp, err := app.ParseExpiry(s, now)
+		if err != nil {
+			if credit.ErrorCode(err) != credit.EINVALID {
+				t.Fatalf("%q: %v", s, err)
+			}
+			return
+		}
+		// Whatever parses either passes the consent's own check or is refused by it: never a
+		// consent in the past.
+		c := credit.Consent{Partner: "whly", Scope: credit.ScopeGrade, Purpose: "x", CreatedAt: now, ExpiresAt: exp}
+		if c.CheckNew(now) == nil && !exp.After(now) {
+			t.Fatalf("%q: accepted expiry %v in the past", s, exp)
+		}
+	})
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
+	"runtime/pprof"
 
 	"github.com/xinyong/xinyong/bench"
 )
@@ -19,9 +21,21 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.DB, "db", "", "postgres:// 地址则在 PostgreSQL 上测试（模式 "+bench.BenchSchema+"）/ a postgres:// URL benchmarks PostgreSQL in schema "+bench.BenchSchema)
 	asJSON := fs.Bool("json", false, "每个指标输出一行 JSON / one JSON object per line and metric")
 	quiet := fs.Bool("q", false, "不输出过程 / no progress output")
+	cpuProfile := fs.String("cpuprofile", "", "把 CPU 剖析写入文件（go tool pprof）/ write a CPU profile to this file (go tool pprof)")
 	rest, err := parse(fs, e, args)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile) // #nosec G304 -- the operator's own output path
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if !*quiet {
 		o.Log = e.stderr

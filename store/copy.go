@@ -391,7 +391,7 @@ func AppendCanonical(b []byte, cols []CopyColumn, row []any) []byte {
 		switch x := v.(type) {
 		case int64:
 			b = append(b, 'i')
-			b = binary.BigEndian.AppendUint64(b, uint64(x))
+			b = binary.BigEndian.AppendUint64(b, uint64(x)) // #nosec G115 -- the bit pattern, not a magnitude
 		case float64:
 			b = append(b, 'f')
 			b = binary.BigEndian.AppendUint64(b, math.Float64bits(x))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
+	"runtime/pprof"
 
 	"github.com/xinyong/xinyong/bench"
 )
@@ -24,9 +26,21 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&co.BatchCodes, "codes", 0, "check：批量核查代码数 / check: codes in the batch verification (default 1,000,000)")
 	asJSON := fs.Bool("json", false, "每个指标输出一行 JSON / one JSON object per line and metric")
 	quiet := fs.Bool("q", false, "不输出过程 / no progress output")
+	cpuProfile := fs.String("cpuprofile", "", "把 CPU 剖析写入文件（go tool pprof）/ write a CPU profile to this file (go tool pprof)")
 	rest, err := parse(fs, e, args)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile) // #nosec G304 -- the operator's own output path
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if !*quiet {
 		o.Log = e.stderr

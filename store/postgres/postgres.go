@@ -165,7 +165,7 @@ const MaxAttempts = 8
 // ("full jitter", so writers that collided do not collide again in step).
 func retryPause(n int) time.Duration {
 	ceil := min(5*time.Millisecond<<min(n-1, 20), time.Second)
-	return time.Duration(rand.Int64N(int64(ceil)) + 1)
+	return time.Duration(rand.Int64N(int64(ceil)) + 1) // #nosec G404 -- jitter, not a secret
 }
 
 // Retryable reports whether err is a serialisation failure (40001) or a deadlock (40P01): the

@@ -8,7 +8,7 @@ func spaceCause(dir string, full bool) (zh, en string) {
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(dir, &st); err == nil {
 		// Less than 1 MiB or 0.1 % left for the user: full.
-		free := st.Bavail * uint64(st.Bsize)
+		free := st.Bavail * uint64(st.Bsize) // #nosec G115 -- a block size is positive
 		if free < 1<<20 || (st.Blocks > 0 && st.Bavail*1000 < st.Blocks) {
 			return "磁盘已满", "the disk is full"
 		}

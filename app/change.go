@@ -126,16 +126,18 @@ func (a *App) StatusChanged(ctx context.Context, tx store.Tx, ch credit.StatusCh
 		"deadline": deadline})
 }
 
-// DefaultTaskDays is the response time of a task when the configuration sets none.
+// DefaultTaskDays is the response time of a task, in working days, when the configuration sets
+// none.
 const DefaultTaskDays = 5
 
-// taskDeadline is when a task made at from must be answered: DeliveryConfig.TaskDays later.
-// Calendar days for now; once the working-day calendar (工作日历) is in, this is the one place
-// to count working days instead.
+// taskDeadline is when a task made at from must be answered: the end (midnight, China time) of
+// the DeliveryConfig.TaskDays-th working day after the day it was made, counted on the working-day
+// calendar in force (工作日历: holidays and make-up working days), like every deadline.
 func (a *App) taskDeadline(from time.Time) time.Time {
 	days := a.Delivery.TaskDays
 	if days <= 0 {
 		days = DefaultTaskDays
 	}
-	return from.UTC().AddDate(0, 0, days)
+	due := a.Workdays().AddWorkdays(credit.Day(from), days)
+	return time.Date(due.Year(), due.Month(), due.Day()+1, 0, 0, 0, 0, credit.ChinaTime).UTC()
 }

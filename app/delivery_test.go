@@ -50,7 +50,7 @@ func change(kind credit.ChangeKind, depts ...string) credit.StatusChange {
 }
 
 func TestStatusChangedWritesTasksOutboxAndDeliveries(t *testing.T) {
-	a, c := deliveryApp(t)
+	a, _ := deliveryApp(t)
 	ctx := context.Background()
 	hook, secret, err := a.Subscribe(ctx, bank, app.SubscribeRequest{Target: credit.TargetSubject, Subject: orgCode,
 		Channel: credit.ChannelWebhook, URL: "http://127.0.0.1:9/hook", Purpose: "贷后管理（借款合同第 12 条授权）"}, "10.0.0.1")
@@ -72,7 +72,9 @@ func TestStatusChangedWritesTasksOutboxAndDeliveries(t *testing.T) {
 		t.Fatalf("tasks = %+v, %v", tasks, err)
 	}
 	for _, k := range tasks {
-		if k.Status != credit.TaskOpen || !k.Deadline.Equal(c.Now().AddDate(0, 0, app.DefaultTaskDays)) || k.List != "black" {
+		// Made Monday 2026-11-23 17:00 China time: five working days later is Monday 11-30,
+		// answered on time until that day ends in China time.
+		if k.Status != credit.TaskOpen || !k.Deadline.Equal(time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC)) || k.List != "black" {
 			t.Errorf("task %+v", k)
 		}
 	}
@@ -230,7 +232,11 @@ func TestRespondAndOverdue(t *testing.T) {
 	if n, err := a.MarkOverdueTasks(ctx); err != nil || n != 0 {
 		t.Fatalf("before the deadline: %d, %v", n, err)
 	}
-	c.Add(time.Duration(app.DefaultTaskDays)*24*time.Hour + time.Second)
+	c.Add(6 * 24 * time.Hour) // Sunday 11-29: still within five working days
+	if n, err := a.MarkOverdueTasks(ctx); err != nil || n != 0 {
+		t.Fatalf("on the weekend before the deadline: %d, %v", n, err)
+	}
+	c.Add(31*time.Hour + time.Second) // Monday 11-30 24:00:01 China time
 	if n, err := a.MarkOverdueTasks(ctx); err != nil || n != 1 {
 		t.Fatalf("MarkOverdueTasks = %d, %v", n, err)
 	}

@@ -33,7 +33,7 @@ func (d *deliveryFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&d.stream, "nats-stream", envOr(getenv, "XINYONG_NATS_STREAM", "XINYONG"), "JetStream 流名称 / JetStream stream name (XINYONG_NATS_STREAM)")
 	fs.StringVar(&d.prefix, "nats-prefix", envOr(getenv, "XINYONG_NATS_PREFIX", "xinyong"), "NATS 主题前缀 / subject prefix (XINYONG_NATS_PREFIX)")
 	days, _ := strconv.Atoi(getenv("XINYONG_TASK_DAYS"))
-	fs.IntVar(&d.taskDays, "task-days", days, "联合奖惩任务的响应期限（天，默认 5）/ days to respond to a task (XINYONG_TASK_DAYS, default 5)")
+	fs.IntVar(&d.taskDays, "task-days", days, "联合奖惩任务的响应期限（工作日，默认 5）/ working days to respond to a task (XINYONG_TASK_DAYS, default 5)")
 	fs.BoolVar(&d.allowPrivate, "webhook-allow-private", getenv("XINYONG_WEBHOOK_ALLOW_PRIVATE") == "1",
 		"允许回调本机和内网地址（仅测试或封闭网络）/ let webhooks reach loopback and private addresses (XINYONG_WEBHOOK_ALLOW_PRIVATE=1)")
 	fs.DurationVar(&d.interval, "delivery-interval", 2*time.Second, "发件箱和回调的轮询间隔 / outbox and webhook polling interval")

@@ -84,8 +84,13 @@ func shownSources(t *testing.T, a *app.App, code string) map[string]app.RecordVi
 }
 
 func TestObjectionAndRepair(t *testing.T) {
-	ctx := context.Background()
 	a, clk, _ := clockApp(t)
+	objectionAndRepair(t, a, clk)
+}
+
+// objectionAndRepair is the whole flow of an objection and a repair on one store.
+func objectionAndRepair(t *testing.T, a *app.App, clk *clock) {
+	ctx := context.Background()
 	clk.t = time.Date(2026, 2, 10, 2, 0, 0, 0, time.UTC) // Tue 2026-02-10, 10:00 in China
 	c := importRightsCity(t, a)
 	cases := func() int {

@@ -326,3 +326,30 @@ func TestLoadCalendarYear(t *testing.T) {
 		t.Fatal("the loaded year is not in force, or 2026 was lost")
 	}
 }
+
+// noticeCatcher is a NoticeSender that keeps what it was given.
+type noticeCatcher struct{ texts []string }
+
+func (n *noticeCatcher) SendNotice(_ context.Context, key string, nt *store.Notice) error {
+	n.texts = append(n.texts, key+" "+nt.Text)
+	return nil
+}
+
+func TestNoticeSender(t *testing.T) {
+	ctx := context.Background()
+	a, clk, _ := clockApp(t)
+	clk.t = time.Date(2026, 2, 10, 2, 0, 0, 0, time.UTC)
+	c := importRightsCity(t, a)
+	nc := &noticeCatcher{}
+	a.SetNoticeSender(nc)
+	obj, err := a.FileObjection(ctx, c.subject, c.penalty.ID, "处罚对象错误，非本公司", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AnswerObjection(ctx, c.reviewer, obj.ID, app.ObjectionAnswer{Action: credit.ActUphold, Note: "经核实无误，维持"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(nc.texts) != 2 || !strings.HasPrefix(nc.texts[0], c.own+" ") || !strings.Contains(nc.texts[1], "维持原记录") {
+		t.Fatalf("delivered %q", nc.texts)
+	}
+}

@@ -84,8 +84,13 @@ func shownSources(t *testing.T, a *app.App, code string) map[string]app.RecordVi
 }
 
 func TestObjectionAndRepair(t *testing.T) {
-	ctx := context.Background()
 	a, clk, _ := clockApp(t)
+	objectionAndRepair(t, a, clk)
+}
+
+// objectionAndRepair is the whole flow of an objection and a repair on one store.
+func objectionAndRepair(t *testing.T, a *app.App, clk *clock) {
+	ctx := context.Background()
 	clk.t = time.Date(2026, 2, 10, 2, 0, 0, 0, time.UTC) // Tue 2026-02-10, 10:00 in China
 	c := importRightsCity(t, a)
 	cases := func() int {
@@ -319,5 +324,32 @@ func TestLoadCalendarYear(t *testing.T) {
 	}
 	if a.Workdays().IsWorkday(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)) || !a.Workdays().Loaded(2026) {
 		t.Fatal("the loaded year is not in force, or 2026 was lost")
+	}
+}
+
+// noticeCatcher is a NoticeSender that keeps what it was given.
+type noticeCatcher struct{ texts []string }
+
+func (n *noticeCatcher) SendNotice(_ context.Context, key string, nt *store.Notice) error {
+	n.texts = append(n.texts, key+" "+nt.Text)
+	return nil
+}
+
+func TestNoticeSender(t *testing.T) {
+	ctx := context.Background()
+	a, clk, _ := clockApp(t)
+	clk.t = time.Date(2026, 2, 10, 2, 0, 0, 0, time.UTC)
+	c := importRightsCity(t, a)
+	nc := &noticeCatcher{}
+	a.SetNoticeSender(nc)
+	obj, err := a.FileObjection(ctx, c.subject, c.penalty.ID, "处罚对象错误，非本公司", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AnswerObjection(ctx, c.reviewer, obj.ID, app.ObjectionAnswer{Action: credit.ActUphold, Note: "经核实无误，维持"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(nc.texts) != 2 || !strings.HasPrefix(nc.texts[0], c.own+" ") || !strings.Contains(nc.texts[1], "维持原记录") {
+		t.Fatalf("delivered %q", nc.texts)
 	}
 }

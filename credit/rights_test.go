@@ -115,11 +115,11 @@ func TestRepairWorkflow(t *testing.T) {
 	cal := NewCalendar(cal2026)
 	it := tierItem(TierGeneral)
 	r := activeRecord(it, "2025-11-13")
-	c, err := NewCase(CaseRepair, r, "K", "subject:K", "已缴清罚款并整改完毕", "", at("2026-02-13"), cal, DefaultRules)
+	_, err := NewCase(CaseRepair, r, "K", "subject:K", "已缴清罚款并整改完毕", "", at("2026-02-13"), cal, DefaultRules)
 	if ErrorCode(err) != EINVALID || err.(*Error).Rule != "commitment" {
 		t.Fatalf("unsigned commitment: %v", err)
 	}
-	c, err = NewCase(CaseRepair, r, "K", "subject:K", "已缴清罚款并整改完毕", "某某公司", at("2026-02-13"), cal, DefaultRules)
+	c, err := NewCase(CaseRepair, r, "K", "subject:K", "已缴清罚款并整改完毕", "某某公司", at("2026-02-13"), cal, DefaultRules)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/xinyong/xinyong/app"
 	"github.com/xinyong/xinyong/auth"
 	"github.com/xinyong/xinyong/credit"
+	"github.com/xinyong/xinyong/ingest"
 	"github.com/xinyong/xinyong/store"
 )
 
@@ -261,5 +262,41 @@ func TestVerifyBatch(t *testing.T) {
 	}
 	if _, err := a.Verify(ctx, czClerk, app.VerifyRequest{Path: in, FileName: "codes.csv", Matter: "nope", Out: &out}, nil); credit.ErrorCode(err) != credit.EINVALID {
 		t.Fatalf("unknown matter: %v", err)
+	}
+}
+
+func TestDeriveList(t *testing.T) {
+	a := govApp(t) // a firm with a registration; add a tax grade A for it
+	ctx := context.Background()
+	p := t.TempDir() + "/tax.csv"
+	body := "source_id,subject_code,subject_name,grade,year,rated_date,authority\nT1," + govFirm + ",福州某某有限公司,A,2025,2026-04-01,国家税务总局某市税务局\n"
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := a.Import(ctx, ingest.Request{Dept: "sw", Item: "tax_credit_grade", Path: p}, nil); err != nil || res.Batch.Accepted != 1 {
+		t.Fatalf("import %+v %v", res, err)
+	}
+	if _, err := a.DeriveList(ctx, czClerk, "tax_a"); credit.ErrorCode(err) != credit.EFORBIDDEN {
+		t.Fatalf("clerk: %v", err)
+	}
+	if _, err := a.DeriveList(ctx, admin, "red_list"); credit.ErrorCode(err) != credit.EINVALID {
+		t.Fatalf("no rule: %v", err)
+	}
+	res, err := a.DeriveList(ctx, admin, "tax_a")
+	if err != nil || res.Subjects != 1 || res.Matched != 1 || res.Proposed != 1 {
+		t.Fatalf("derive %+v %v", res, err)
+	}
+	// A second run proposes nothing new.
+	if res, _ := a.DeriveList(ctx, admin, "tax_a"); res.Proposed != 0 || res.Matched != 1 {
+		t.Fatalf("second run %+v", res)
+	}
+	es, _ := a.Store.SubjectEntries(ctx, govFirm, credit.EntryProposed)
+	if len(es) != 1 || es[0].ProposedBy != "rule:tax_a" || len(es[0].Records) != 1 {
+		t.Fatalf("proposal %+v", es)
+	}
+	// A bad rule is refused with the reason.
+	bad := &credit.ListType{Code: "x_list", NameZH: "测试", Direction: credit.DirectionPunishment, Basis: "x", Rule: "r.x +"}
+	if err := a.PutListType(ctx, admin, bad); credit.ErrorCode(err) != credit.EINVALID || !strings.Contains(err.Error(), "rule") {
+		t.Fatalf("bad rule: %v", err)
 	}
 }

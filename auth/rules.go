@@ -188,6 +188,7 @@ func DefaultMatrix() Matrix {
 		listRule("POST", "/api/v1/list-entries/{id}/remove", credit.DisclosurePublic),
 		admin("POST", "/console/lists/{type}/publish"),
 		admin("POST", "/api/v1/lists/{type}/batches"),
+		admin("POST", "/api/v1/lists/{type}/derive"),
 		{Method: "GET", Pattern: "/console/measures", Roles: []Role{RoleAdmin, RoleReviewer, RoleClerk, RoleSubmitter}, Disclosure: credit.DisclosurePublic},
 		admin("POST", "/console/measures/{code}/active"),
 		admin("PUT", "/api/v1/measures/{code}"),

@@ -423,6 +423,17 @@ func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, b)
 }
 
+// apiDerive answers POST /api/v1/lists/{type}/derive: runs the list's rule and proposes the
+// matches (the deciding department confirms them).
+func (s *Server) apiDerive(w http.ResponseWriter, r *http.Request) {
+	res, err := s.app.DeriveList(r.Context(), principal(r), r.PathValue("type"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
 // apiCheckStats answers GET /api/v1/check-stats?from=2026-01&to=2026-12&dept=.
 func (s *Server) apiCheckStats(w http.ResponseWriter, r *http.Request) {
 	st, err := s.checkStats(r)

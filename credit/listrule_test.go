@@ -42,7 +42,7 @@ func TestListRuleEval(t *testing.T) {
 		`"agri_quality_inspection" in r && r.agri_quality_inspection.banned_pesticide == "是"`: true,
 		`"tax_credit_grade" in r && r.tax_credit_grade.grade == "A"`:                          false,
 		`r.agri_quality_inspection.score >= 90.0`:                                             false,
-		`n.admin_penalty >= 1`:                                                                true,
+		`n.admin_penalty >= 1`: true,
 	} {
 		lr, err := CompileListRule(src)
 		if err != nil {

@@ -300,3 +300,24 @@ func TestDeriveList(t *testing.T) {
 		t.Fatalf("bad rule: %v", err)
 	}
 }
+
+// A person is reached through the organisation it represents (落实到人) where the measure says
+// so, and only there.
+func TestCheckReachesLegalRepresentative(t *testing.T) {
+	a := govApp(t)
+	ctx := context.Background()
+	listed(t, a, "court_defaulter", govFirm, "福州某某有限公司", "fy", fySub, fyRev)
+	res, err := a.CheckSubjects(ctx, czClerk, app.CheckRequest{Codes: []string{govPerson}, Matter: "award"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := res.Items[0]
+	if it.Verdict != credit.VerdictBlock || len(it.Measures) != 1 || it.Measures[0].Code != "P04" || len(it.Lists) != 1 ||
+		it.Lists[0].Via != credit.ReachLegalRep || it.Lists[0].Of != govFirm {
+		t.Fatalf("legal rep, award: %+v", it)
+	}
+	res, _ = a.CheckSubjects(ctx, czClerk, app.CheckRequest{Codes: []string{govPerson}, Matter: "gov_procurement"})
+	if it := res.Items[0]; it.Verdict != credit.VerdictPass || len(it.Measures) != 0 {
+		t.Fatalf("legal rep, procurement (P01 reaches the firm only): %+v", it)
+	}
+}

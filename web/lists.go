@@ -42,6 +42,7 @@ var listMessages = map[string][2]string{
 	"checks.measures":     {"适用措施", "Measures that apply"},
 	"checks.nomeasures":   {"没有适用于该事项的措施。", "No measure applies to this matter."},
 	"checks.exempted":     {"豁免", "Exempted"},
+	"checks.via":          {"作为法定代表人：", "As legal representative of"},
 	"checks.basis":        {"法律依据", "Legal basis"},
 	"checks.implementer":  {"实施部门", "Implementing department"},
 	"checks.mandatory":    {"必须执行", "Mandatory"},

@@ -424,6 +424,25 @@ func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, b)
 }
 
+// apiPutListType answers PUT /api/v1/list-types/{code}: add or replace a list type (its rule,
+// when given, must compile).
+func (s *Server) apiPutListType(w http.ResponseWriter, r *http.Request) {
+	var lt credit.ListType
+	if err := readJSON(w, r, &lt); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if lt.Code != r.PathValue("code") {
+		s.apiError(w, r, invalidParam("code", "路径与请求体中的名单类型代码不一致", "the code in the path and body differ"))
+		return
+	}
+	if err := s.app.PutListType(r.Context(), principal(r), &lt); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, lt)
+}
+
 // apiDerive answers POST /api/v1/lists/{type}/derive: runs the list's rule and proposes the
 // matches (the deciding department confirms them).
 func (s *Server) apiDerive(w http.ResponseWriter, r *http.Request) {

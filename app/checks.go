@@ -38,6 +38,11 @@ type ListHit struct {
 	Document   string           `json:"document,omitempty"` // likewise
 	BatchNo    int              `json:"batch_no,omitempty"`
 	ValidUntil time.Time        `json:"valid_until,omitzero"`
+	// Via is "legal_rep" when the entry is an organisation's the checked person represents
+	// (落实到人); Of and OfName name that organisation.
+	Via    credit.Reach `json:"via,omitempty"`
+	Of     string       `json:"of,omitempty"`
+	OfName string       `json:"of_name,omitempty"`
 }
 
 // MeasureHit is a measure that applies, with its basis and trigger.
@@ -115,8 +120,10 @@ func (a *App) resolveKey(ctx context.Context, code string, exc map[string]bool) 
 	return cr, "", err
 }
 
-// decide evaluates one subject key for matter: the pure verdict over its entries in force.
-func (a *App) decide(ctx context.Context, c *credit.JointCatalog, key, matter string) (credit.Decision, []*credit.ListEntry, error) {
+// decide evaluates one subject key for matter: the pure verdict over its entries in force and,
+// for a registered person, the entries of the organisations it represents (落实到人: measures
+// that reach the legal representative).
+func (a *App) decide(ctx context.Context, c *credit.JointCatalog, key string, s *credit.Subject, matter string) (credit.Decision, []credit.Membership, error) {
 	es, err := a.Store.SubjectEntries(ctx, key, credit.EntryPublished)
 	if err != nil {
 		return credit.Decision{}, nil, err
@@ -125,7 +132,24 @@ func (a *App) decide(ctx context.Context, c *credit.JointCatalog, key, matter st
 	for i, e := range es {
 		ms[i] = credit.Membership{Entry: e}
 	}
-	return credit.Decide(ms, matter, c.Measures, a.jointState().listMap(), a.Now()), es, nil
+	if s != nil && s.IsPerson() {
+		orgs, err := a.Store.RepresentedBy(ctx, s.ID)
+		if err != nil {
+			return credit.Decision{}, nil, err
+		}
+		if len(orgs) > 0 {
+			byOrg, err := a.Store.EntriesOfSubjects(ctx, orgs, credit.EntryPublished)
+			if err != nil {
+				return credit.Decision{}, nil, err
+			}
+			for _, k := range orgs {
+				for _, e := range byOrg[k] {
+					ms = append(ms, credit.Membership{Entry: e, Via: credit.ReachLegalRep})
+				}
+			}
+		}
+	}
+	return credit.Decide(ms, matter, c.Measures, a.jointState().listMap(), a.Now()), ms, nil
 }
 
 func (j *jointState) listMap() map[string]*credit.ListType {
@@ -189,12 +213,14 @@ func (a *App) CheckSubjects(ctx context.Context, p *auth.Principal, req CheckReq
 			continue
 		}
 		it.key = key
+		var subj *credit.Subject
 		if cr.Type != credit.CodeResidentID {
 			it.Code = cr.Canonical
 		}
 		s, err := a.Store.SubjectByKey(ctx, key)
 		switch credit.ErrorCode(err) {
 		case "":
+			subj = s
 			it.Found, it.Name, it.Kind, it.Person = true, s.Name, s.Kind, s.IsPerson()
 			if s.Code != "" {
 				it.Code = s.Code
@@ -204,7 +230,7 @@ func (a *App) CheckSubjects(ctx context.Context, p *auth.Principal, req CheckReq
 		default:
 			return nil, err
 		}
-		d, es, err := a.decide(ctx, c, key, matter.Code)
+		d, es, err := a.decide(ctx, c, key, subj, matter.Code)
 		if err != nil {
 			return nil, err
 		}
@@ -237,24 +263,28 @@ func (a *App) CheckSubjects(ctx context.Context, p *auth.Principal, req CheckReq
 	return res, nil
 }
 
-func (a *App) fillItem(it *CheckItem, c *credit.JointCatalog, matter *credit.Matter, d credit.Decision, es []*credit.ListEntry) {
+func (a *App) fillItem(it *CheckItem, c *credit.JointCatalog, matter *credit.Matter, d credit.Decision, ms []credit.Membership) {
 	now := a.Now()
 	lists := c.ListMap()
 	// A person's entry details (reason, decision document) only where the matter concerns
 	// persons lawfully; otherwise the lists and measures alone.
 	details := !it.Person || matter.Personal
-	for _, e := range es {
+	for _, m := range ms {
+		e := m.Entry
 		if !e.InForce(now) {
 			continue
 		}
-		h := ListHit{EntryID: e.ID, List: e.List, ListName: e.List, Dept: e.Dept, BatchNo: e.BatchNo, ValidUntil: e.ValidUntil}
+		h := ListHit{EntryID: e.ID, List: e.List, ListName: e.List, Dept: e.Dept, BatchNo: e.BatchNo, ValidUntil: e.ValidUntil, Via: m.Via}
+		if m.Via != "" {
+			h.Of, h.OfName = e.SubjectCode, e.SubjectName
+		}
 		if lt := lists[e.List]; lt != nil {
 			h.ListName, h.Direction = lt.NameZH, lt.Direction
 		}
 		if details {
 			h.Reason, h.Document = e.Reason, e.Document
 		}
-		if it.Name == "" && e.SubjectName != "" {
+		if it.Name == "" && e.SubjectName != "" && m.Via == "" {
 			it.Name = e.SubjectName
 		}
 		it.Lists = append(it.Lists, h)
@@ -278,7 +308,7 @@ func (a *App) logChecks(ctx context.Context, cs []*store.Check, qs []*store.Quer
 	j.mu.Lock()
 	if j.checks == nil {
 		j.checks = &checkLogger{ch: make(chan *logReq, 1024)}
-		go j.checks.run(a)
+		go j.checks.run(a) // #nosec G118 -- the logger outlives the request that starts it; each request waits for its own commit
 	}
 	l := j.checks
 	j.mu.Unlock()

@@ -563,6 +563,11 @@ func (a *App) PutListType(ctx context.Context, p *auth.Principal, lt *credit.Lis
 	if err := lt.Check(); err != nil {
 		return err
 	}
+	if lt.Rule != "" {
+		if _, err := credit.CompileListRule(lt.Rule); err != nil {
+			return err
+		}
+	}
 	err := a.update(ctx, func(tx store.Tx) error {
 		if err := tx.PutListType(lt, a.Now()); err != nil {
 			return err
@@ -664,4 +669,113 @@ func (a *App) RunListJobs(ctx context.Context, every time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// DeriveResult is what a rule run found.
+type DeriveResult struct {
+	List     string `json:"list"`
+	Subjects int    `json:"subjects"` // subjects evaluated
+	Matched  int    `json:"matched"`
+	Proposed int    `json:"proposed"` // new proposals (the others are already on the list or proposed)
+	Errors   int    `json:"errors"`   // subjects the rule could not be evaluated for (logged)
+}
+
+// DeriveList runs a list type's rule (规则认定) over the subjects that have records of the
+// items it names and proposes an entry for each match not already proposed, confirmed or
+// published. The proposals go through the same lifecycle: the deciding department's reviewer
+// confirms them (the proposer is "rule:<list>", never a person), the credit office publishes.
+func (a *App) DeriveList(ctx context.Context, p *auth.Principal, list string) (*DeriveResult, error) {
+	if p == nil || !p.Has(auth.RoleAdmin) {
+		return nil, credit.Errorf(credit.EFORBIDDEN, "规则认定由信用办运行 / only the credit office runs list rules")
+	}
+	c, err := a.Joint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lt, ok := c.ListType(list)
+	if !ok {
+		return nil, &credit.Error{Code: credit.EINVALID, Field: "list", Rule: credit.RuleEnum, Message: "未知名单类型 / unknown list type: " + list}
+	}
+	if lt.Rule == "" {
+		return nil, &credit.Error{Code: credit.EINVALID, Field: "rule", Rule: credit.RuleRequired, Message: "该名单没有认定规则 / this list has no rule"}
+	}
+	rule, err := credit.CompileListRule(lt.Rule)
+	if err != nil {
+		return nil, err
+	}
+	res := &DeriveResult{List: list}
+	seen := map[int64]bool{}
+	cat := a.Catalog()
+	proposer := "rule:" + list
+	for _, item := range rule.Items {
+		for after := int64(0); ; {
+			ids, err := a.Store.ItemSubjects(ctx, item, after, 500)
+			if err != nil {
+				return nil, err
+			}
+			if len(ids) == 0 {
+				break
+			}
+			after = ids[len(ids)-1]
+			for _, id := range ids {
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+				res.Subjects++
+				s, err := a.Store.SubjectByID(ctx, id)
+				if err != nil {
+					return nil, err
+				}
+				recs, err := a.Store.SubjectRecords(ctx, id, store.RecordFilter{ActiveOnly: true})
+				if err != nil {
+					return nil, err
+				}
+				f := credit.FactsOf(cat, recs)
+				match, err := rule.Eval(f)
+				if err != nil {
+					res.Errors++
+					a.Log.Warn("list rule", "list", list, "subject", id, "err", err)
+					continue
+				}
+				if !match {
+					continue
+				}
+				res.Matched++
+				cur, err := a.Store.SubjectEntries(ctx, s.Key, credit.EntryProposed, credit.EntryConfirmed, credit.EntryPublished)
+				if err != nil {
+					return nil, err
+				}
+				if slices.ContainsFunc(cur, func(e *credit.ListEntry) bool { return e.List == list }) {
+					continue
+				}
+				dept := lt.Dept
+				if dept == "" {
+					dept = "fgw"
+				}
+				name := s.Name
+				e, err := credit.NewEntry(lt, s.Key, s.Code, name, s.IsPerson(), dept, "规则认定 / derived by rule: "+lt.Rule, "", time.Time{}, proposer, a.Now())
+				if err != nil {
+					return nil, err
+				}
+				for _, it := range rule.Items {
+					if rid, ok := f.Sources[it]; ok {
+						e.Records = append(e.Records, rid)
+					}
+				}
+				err = a.update(ctx, func(tx store.Tx) error {
+					if err := tx.InsertListEntries([]*credit.ListEntry{e}); err != nil {
+						return err
+					}
+					return a.audit(ctx, tx, actorName(p), ActionEntryPropose, fmt.Sprintf("list_entry:%d", e.ID),
+						map[string]any{"list": list, "subject_key": e.SubjectKey, "rule": lt.Rule, "records": e.Records})
+				})
+				if err != nil {
+					return nil, err
+				}
+				res.Proposed++
+			}
+		}
+	}
+	return res, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/xinyong/xinyong/app"
 	"github.com/xinyong/xinyong/auth"
 	"github.com/xinyong/xinyong/credit"
+	"github.com/xinyong/xinyong/ingest"
 	"github.com/xinyong/xinyong/store"
 )
 
@@ -261,5 +262,62 @@ func TestVerifyBatch(t *testing.T) {
 	}
 	if _, err := a.Verify(ctx, czClerk, app.VerifyRequest{Path: in, FileName: "codes.csv", Matter: "nope", Out: &out}, nil); credit.ErrorCode(err) != credit.EINVALID {
 		t.Fatalf("unknown matter: %v", err)
+	}
+}
+
+func TestDeriveList(t *testing.T) {
+	a := govApp(t) // a firm with a registration; add a tax grade A for it
+	ctx := context.Background()
+	p := t.TempDir() + "/tax.csv"
+	body := "source_id,subject_code,subject_name,grade,year,rated_date,authority\nT1," + govFirm + ",福州某某有限公司,A,2025,2026-04-01,国家税务总局某市税务局\n"
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := a.Import(ctx, ingest.Request{Dept: "sw", Item: "tax_credit_grade", Path: p}, nil); err != nil || res.Batch.Accepted != 1 {
+		t.Fatalf("import %+v %v", res, err)
+	}
+	if _, err := a.DeriveList(ctx, czClerk, "tax_a"); credit.ErrorCode(err) != credit.EFORBIDDEN {
+		t.Fatalf("clerk: %v", err)
+	}
+	if _, err := a.DeriveList(ctx, admin, "red_list"); credit.ErrorCode(err) != credit.EINVALID {
+		t.Fatalf("no rule: %v", err)
+	}
+	res, err := a.DeriveList(ctx, admin, "tax_a")
+	if err != nil || res.Subjects != 1 || res.Matched != 1 || res.Proposed != 1 {
+		t.Fatalf("derive %+v %v", res, err)
+	}
+	// A second run proposes nothing new.
+	if res, _ := a.DeriveList(ctx, admin, "tax_a"); res.Proposed != 0 || res.Matched != 1 {
+		t.Fatalf("second run %+v", res)
+	}
+	es, _ := a.Store.SubjectEntries(ctx, govFirm, credit.EntryProposed)
+	if len(es) != 1 || es[0].ProposedBy != "rule:tax_a" || len(es[0].Records) != 1 {
+		t.Fatalf("proposal %+v", es)
+	}
+	// A bad rule is refused with the reason.
+	bad := &credit.ListType{Code: "x_list", NameZH: "测试", Direction: credit.DirectionPunishment, Basis: "x", Rule: "r.x +"}
+	if err := a.PutListType(ctx, admin, bad); credit.ErrorCode(err) != credit.EINVALID || !strings.Contains(err.Error(), "rule") {
+		t.Fatalf("bad rule: %v", err)
+	}
+}
+
+// A person is reached through the organisation it represents (落实到人) where the measure says
+// so, and only there.
+func TestCheckReachesLegalRepresentative(t *testing.T) {
+	a := govApp(t)
+	ctx := context.Background()
+	listed(t, a, "court_defaulter", govFirm, "福州某某有限公司", "fy", fySub, fyRev)
+	res, err := a.CheckSubjects(ctx, czClerk, app.CheckRequest{Codes: []string{govPerson}, Matter: "award"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := res.Items[0]
+	if it.Verdict != credit.VerdictBlock || len(it.Measures) != 1 || it.Measures[0].Code != "P04" || len(it.Lists) != 1 ||
+		it.Lists[0].Via != credit.ReachLegalRep || it.Lists[0].Of != govFirm {
+		t.Fatalf("legal rep, award: %+v", it)
+	}
+	res, _ = a.CheckSubjects(ctx, czClerk, app.CheckRequest{Codes: []string{govPerson}, Matter: "gov_procurement"})
+	if it := res.Items[0]; it.Verdict != credit.VerdictPass || len(it.Measures) != 0 {
+		t.Fatalf("legal rep, procurement (P01 reaches the firm only): %+v", it)
 	}
 }

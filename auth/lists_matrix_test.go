@@ -24,6 +24,8 @@ var listsExpected = map[[2]string]string{
 	{"POST", "/api/v1/list-entries/{id}/confirm"}:   "admin submitter reviewer",
 	{"POST", "/api/v1/list-entries/{id}/remove"}:    "admin submitter reviewer",
 	{"POST", "/console/lists/{type}/publish"}:       "admin",
+	{"POST", "/api/v1/lists/{type}/derive"}:         "admin",
+	{"PUT", "/api/v1/list-types/{code}"}:            "admin",
 	{"POST", "/api/v1/lists/{type}/batches"}:        "admin",
 	{"GET", "/console/measures"}:                    "admin reviewer clerk submitter",
 	{"POST", "/console/measures/{code}/active"}:     "admin",

@@ -196,6 +196,8 @@ func DefaultMatrix() Matrix {
 		listRule("POST", "/api/v1/list-entries/{id}/remove", credit.DisclosurePublic),
 		admin("POST", "/console/lists/{type}/publish"),
 		admin("POST", "/api/v1/lists/{type}/batches"),
+		admin("POST", "/api/v1/lists/{type}/derive"),
+		admin("PUT", "/api/v1/list-types/{code}"),
 		{Method: "GET", Pattern: "/console/measures", Roles: []Role{RoleAdmin, RoleReviewer, RoleClerk, RoleSubmitter}, Disclosure: credit.DisclosurePublic},
 		admin("POST", "/console/measures/{code}/active"),
 		admin("PUT", "/api/v1/measures/{code}"),

@@ -19,8 +19,11 @@ import (
 //     惩戒); sme_hardship carries the 3-month grace period for small firms in difficulty.
 //   - P13 has no legal basis on purpose: it ships inactive and cannot be activated until one is
 //     entered, showing the rule.
-//   - agri_red / agri_black carry the rule of seed 000 (≥ 90 → red; < 60 or a banned pesticide
-//     → black) as an expression over a subject's facts.
+//   - agri_black and tax_a carry rules (credit.ListRule) over a subject's records: a banned
+//     pesticide found in an inspection (seed 000: 检出国家禁用农药，列入黑名单), a tax grade A.
+//     Seed 000's score rule (≥ 90 → red, < 60 → black) needs the base assessment score, which
+//     the default catalog has no item for yet; a city that collects it adds the item and the
+//     rule ("r.agri_base_assessment.score >= 90.0").
 //
 //go:embed lists.json
 var listsJSON []byte

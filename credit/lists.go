@@ -227,7 +227,7 @@ func BatchTitle(no int) string {
 	case no <= 0:
 		return ""
 	case no < 10:
-		return "第" + digits[no] + "批"
+		return "第" + digits[no%10] + "批"
 	case no < 20:
 		s := "十"
 		if no%10 > 0 {

@@ -327,6 +327,11 @@ func (c *JointCatalog) Check() error {
 		if err := lt.Check(); err != nil {
 			return err
 		}
+		if lt.Rule != "" {
+			if _, err := CompileListRule(lt.Rule); err != nil {
+				return fmt.Errorf("list type %s: %w", lt.Code, err)
+			}
+		}
 		if lists[lt.Code] != nil {
 			return &Error{Code: EINVALID, Field: "list_types", Rule: "unique", Message: "名单类型重复 / duplicate list type: " + lt.Code}
 		}

@@ -25,6 +25,12 @@ type Lists interface {
 	// EntriesOfSubjects returns the entries with status of many subjects at once, by subject
 	// key (batch verification).
 	EntriesOfSubjects(ctx context.Context, keys []string, status credit.EntryStatus) (map[string][]*credit.ListEntry, error)
+	// ItemSubjects returns up to limit ids of subjects with a record of item, above after, in
+	// id order (rule-derived lists walk them page by page).
+	ItemSubjects(ctx context.Context, item string, after int64, limit int) ([]int64, error)
+	// RepresentedBy returns the subject keys of the organisations whose legal representative
+	// is the subject with id personID (落实到人).
+	RepresentedBy(ctx context.Context, personID int64) ([]string, error)
 	// DueEntries returns up to limit published entries whose validity ended at or before now.
 	DueEntries(ctx context.Context, now time.Time, limit int) ([]*credit.ListEntry, error)
 	// ListBatches returns the publication batches of a list ("" = all lists), newest first.

@@ -42,6 +42,7 @@ var listMessages = map[string][2]string{
 	"checks.measures":     {"适用措施", "Measures that apply"},
 	"checks.nomeasures":   {"没有适用于该事项的措施。", "No measure applies to this matter."},
 	"checks.exempted":     {"豁免", "Exempted"},
+	"checks.via":          {"作为法定代表人：", "As legal representative of"},
 	"checks.basis":        {"法律依据", "Legal basis"},
 	"checks.implementer":  {"实施部门", "Implementing department"},
 	"checks.mandatory":    {"必须执行", "Mandatory"},
@@ -425,6 +426,36 @@ func (s *Server) apiPublish(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, b)
 }
 
+// apiPutListType answers PUT /api/v1/list-types/{code}: add or replace a list type (its rule,
+// when given, must compile).
+func (s *Server) apiPutListType(w http.ResponseWriter, r *http.Request) {
+	var lt credit.ListType
+	if err := readJSON(w, r, &lt); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if lt.Code != r.PathValue("code") {
+		s.apiError(w, r, invalidParam("code", "路径与请求体中的名单类型代码不一致", "the code in the path and body differ"))
+		return
+	}
+	if err := s.app.PutListType(r.Context(), principal(r), &lt); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, lt)
+}
+
+// apiDerive answers POST /api/v1/lists/{type}/derive: runs the list's rule and proposes the
+// matches (the deciding department confirms them).
+func (s *Server) apiDerive(w http.ResponseWriter, r *http.Request) {
+	res, err := s.app.DeriveList(r.Context(), principal(r), r.PathValue("type"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
 // apiCheckStats answers GET /api/v1/check-stats?from=2026-01&to=2026-12&dept=.
 func (s *Server) apiCheckStats(w http.ResponseWriter, r *http.Request) {
 	st, err := s.checkStats(r)
@@ -558,7 +589,7 @@ func (s *Server) consoleFeedback(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/console/checks/%d?done=feedback", id), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/console/checks/%d?done=feedback", id), http.StatusSeeOther) // #nosec G710 -- a local path built from a parsed integer id
 }
 
 type checkRecordPage struct {

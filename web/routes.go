@@ -64,6 +64,8 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/api/v1/lists", s.apiLists},
 		{"GET", "/api/v1/lists/{type}/batches/{no}", s.apiListBatch},
 		{"POST", "/api/v1/lists/{type}/batches", s.apiPublish},
+		{"POST", "/api/v1/lists/{type}/derive", s.apiDerive},
+		{"PUT", "/api/v1/list-types/{code}", s.apiPutListType},
 		{"GET", "/api/v1/list-entries", s.apiListEntries},
 		{"POST", "/api/v1/list-entries", s.apiPropose},
 		{"POST", "/api/v1/list-entries/{id}/confirm", s.apiConfirm},

@@ -43,7 +43,8 @@ func cmdList(ctx context.Context, e *env, args []string) error {
 			"       xinyong list publish LIST [ID…]\n"+
 			"       xinyong list remove ID --reason R\n"+
 			"       xinyong list load FILE --list L [--dept D]   (CSV/XLSX: code,name,reason,document,source_id)\n"+
-			"       xinyong list expire")
+			"       xinyong list expire\n"+
+			"       xinyong list derive LIST   (按名单规则提出拟列入 / propose entries by the list's rule)")
 		return exitCode(2)
 	}
 	rest, err := parseAction(fs, e, args)
@@ -155,6 +156,16 @@ func cmdList(ctx context.Context, e *env, args []string) error {
 			title = b.Title
 		}
 		fmt.Fprintf(e.stdout, "已载入 / loaded: %d，已存在跳过 / already present: %d，批次 / batch: %s\n", n, skipped, title)
+	case "derive":
+		if len(rest) != 2 {
+			return usage()
+		}
+		res, err := a.DeriveList(ctx, p, rest[1])
+		if err != nil {
+			return fail(e, err)
+		}
+		fmt.Fprintf(e.stdout, "规则认定 / rule run %s: 评估 %d，符合 %d，新提出 %d，无法评估 %d / evaluated, matched, proposed, errors\n",
+			res.List, res.Subjects, res.Matched, res.Proposed, res.Errors)
 	case "expire":
 		n, err := a.ExpireEntries(ctx)
 		if err != nil {

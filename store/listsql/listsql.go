@@ -242,6 +242,43 @@ func (r Reader) EntriesOfSubjects(ctx context.Context, keys []string, status cre
 	return out, nil
 }
 
+// ItemSubjects implements store.Lists.
+func (r Reader) ItemSubjects(ctx context.Context, item string, after int64, limit int) ([]int64, error) {
+	rows, err := r.DB.Query(ctx, `SELECT DISTINCT subject_id FROM records WHERE item = ? AND subject_id > ? ORDER BY subject_id LIMIT `+
+		strconv.Itoa(max(limit, 1)), item, after)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// RepresentedBy implements store.Lists.
+func (r Reader) RepresentedBy(ctx context.Context, personID int64) ([]string, error) {
+	rows, err := r.DB.Query(ctx, `SELECT key FROM subjects WHERE legal_rep_id = ? ORDER BY id LIMIT 100`, personID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
 // DueEntries implements store.Lists.
 func (r Reader) DueEntries(ctx context.Context, now time.Time, limit int) ([]*credit.ListEntry, error) {
 	return r.entries(ctx, `SELECT `+entryCols+` FROM list_entries WHERE status = 'published' AND valid_until > 0 AND valid_until <= ?

@@ -167,3 +167,23 @@ func testChecks(t *testing.T, s store.Store) {
 		t.Fatalf("batches = %v", l)
 	}
 }
+
+func testRepresentedBy(t *testing.T, s store.Store) {
+	p := &credit.Subject{Key: "P:rep", Kind: credit.KindPerson, Name: "张*", Status: credit.StatusActive, CreatedAt: t0, UpdatedAt: t0}
+	a := org("91371002MA3C000001", "威海海洋食品有限公司")
+	b := org("91371002MA3C000002", "威海海洋贸易有限公司")
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.InsertSubjects([]*credit.Subject{p}); err != nil {
+			return err
+		}
+		a.LegalRepID, b.LegalRepID = p.ID, p.ID
+		return tx.InsertSubjects([]*credit.Subject{a, b})
+	})
+	keys, err := s.RepresentedBy(ctx, p.ID)
+	if err != nil || len(keys) != 2 || keys[0] != a.Key || keys[1] != b.Key {
+		t.Fatalf("represented by = %v, %v", keys, err)
+	}
+	if keys, _ := s.RepresentedBy(ctx, a.ID); len(keys) != 0 {
+		t.Fatalf("an organisation represents %v", keys)
+	}
+}

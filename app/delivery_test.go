@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +22,7 @@ import (
 	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/exchange"
 	"github.com/xinyong/xinyong/store"
+	"github.com/xinyong/xinyong/store/sqlite"
 )
 
 const orgCode = "91350100M000100Y43"
@@ -504,4 +506,53 @@ func TestRelayFailsWhatTheBrokerKeepsRefusing(t *testing.T) {
 	if len(msgs) != 1 || !strings.Contains(msgs[0].LastError, "maximum messages exceeded") {
 		t.Fatalf("failed message %+v", msgs)
 	}
+}
+
+// FuzzSubscribe feeds arbitrary subscription input (as a form or the API gives it) to
+// Subscribe: it never panics, refuses with a client error, and what it accepts is well formed.
+func FuzzSubscribe(f *testing.F) {
+	f.Add("subject", orgCode, "", "webhook", "https://bank.example.com/h", "贷后管理")
+	f.Add("list", "", "black", "nats", "", "联合惩戒")
+	f.Add("subject", "11010519491231002X", "", "webhook", "http://[::1]/", "授权")
+	f.Add("list", "", "黑名单", "webhook", "javascript:alert(1)", "x")
+	f.Add("all", "", "", "sms", "", "")
+	f.Add("subject", "91350100M000100Y4", "", "webhook", "https://a.example.com/#x", "\x00")
+	st, err := sqlite.Open(context.Background(), f.TempDir()+"/fuzz.db")
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer st.Close()
+	sealer, _ := credit.NewSealer(bytes.Repeat([]byte{1}, 32))
+	a, err := app.New(context.Background(), st, sealer, nil, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := a.PutDepartment(context.Background(), cliOp, store.Department{Code: "bank", NameZH: "银行", Level: app.DeptLevelPartner}); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, target, subject, list, channel, url, purpose string) {
+		s, secret, err := a.Subscribe(context.Background(), bank, app.SubscribeRequest{Target: credit.SubscriptionTarget(target),
+			Subject: subject, List: list, Channel: credit.Channel(channel), URL: url, Purpose: purpose}, "")
+		if err != nil {
+			if c := credit.ErrorCode(err); c != credit.EINVALID && c != credit.ENOTFOUND {
+				t.Fatalf("error %v (%s)", err, c)
+			}
+			return
+		}
+		if s.Dept != "bank" || s.Purpose == "" || s.TargetKey == "" {
+			t.Fatalf("accepted %+v", s)
+		}
+		// A person is kept by its keyed hash and shown masked, never by the resident ID.
+		if cr, _ := a.CheckCode(context.Background(), subject); s.Target == credit.TargetSubject && cr.Type == credit.CodeResidentID &&
+			(!strings.HasPrefix(s.TargetKey, credit.PersonKeyPrefix) || strings.Contains(s.Label, cr.Canonical)) {
+			t.Fatalf("person subscription %+v", s)
+		}
+		if s.Channel == credit.ChannelWebhook {
+			if _, err := credit.CheckWebhookURL(s.URL, false); err != nil || !strings.HasPrefix(secret, "whsec_") {
+				t.Fatalf("accepted webhook %q (%v), secret %q", s.URL, err, secret)
+			}
+		} else if s.Channel != credit.ChannelNATS || s.URL != "" || secret != "" {
+			t.Fatalf("accepted %+v", s)
+		}
+	})
 }

@@ -33,6 +33,9 @@ var principals = map[string]*Principal{
 	"tok-roles": {TokenID: 4, Kind: KindToken, Dept: "fgw", Roles: []Role{RoleAdmin}},
 	// A partner's token for consent-bound grade queries (授权查询).
 	"tok-verify": {TokenID: 5, Kind: KindToken, Dept: "whly", TokenScopes: []Scope{ScopeScoresVerify}},
+	// Status-change delivery: a department's task system, an authorised partner's monitor.
+	"tok-tasks": {TokenID: 6, Kind: KindToken, Dept: "fgw", TokenScopes: []Scope{ScopeTasksWrite}},
+	"tok-subs":  {TokenID: 7, Kind: KindToken, Dept: "bank", TokenScopes: []Scope{ScopeSubscriptionsWrite}},
 }
 
 // expected is the walk of the whole matrix: for every route of web (method and pattern as
@@ -124,6 +127,24 @@ var expected = map[[2]string]string{
 	{"POST", "/api/v1/scores/grade"}:              "tok-verify",
 	{"POST", "/api/v1/benefits/{code}/verify"}:    "tok-verify",
 	{"GET", "/api/v1/gov/scores/{code}"}:          "admin reviewer clerk tok-check",
+	// Status-change delivery: tasks, subscriptions, deliveries, the outbox.
+	{"GET", "/console/tasks"}:                      "admin reviewer clerk",
+	{"POST", "/console/tasks/{id}/response"}:       "admin reviewer clerk",
+	{"GET", "/console/subscriptions"}:              "admin reviewer",
+	{"POST", "/console/subscriptions"}:             "admin reviewer",
+	{"POST", "/console/subscriptions/{id}/remove"}: "admin reviewer",
+	{"POST", "/console/deliveries/{id}/retry"}:     "admin reviewer",
+	{"GET", "/console/outbox"}:                     "admin",
+	{"GET", "/api/v1/tasks"}:                       "admin reviewer clerk tok-tasks",
+	{"GET", "/api/v1/tasks/{id}"}:                  "admin reviewer clerk tok-tasks",
+	{"POST", "/api/v1/tasks/{id}/response"}:        "admin reviewer clerk tok-tasks",
+	{"GET", "/api/v1/subscriptions"}:               "admin reviewer tok-subs",
+	{"POST", "/api/v1/subscriptions"}:              "admin reviewer tok-subs",
+	{"GET", "/api/v1/subscriptions/{id}"}:          "admin reviewer tok-subs",
+	{"DELETE", "/api/v1/subscriptions/{id}"}:       "admin reviewer tok-subs",
+	{"GET", "/api/v1/deliveries"}:                  "admin reviewer tok-subs",
+	{"POST", "/api/v1/deliveries/{id}/retry"}:      "admin reviewer tok-subs",
+	{"GET", "/api/v1/outbox"}:                      "admin",
 }
 
 // walkPurpose is the purpose TestMatrixWalk states on every route: routes that need one

@@ -208,6 +208,7 @@ func (a *App) Import(ctx context.Context, req ingest.Request, progress func(inge
 	if err := a.RefreshCatalog(ctx); err != nil {
 		return nil, err
 	}
+	mark := a.recordMark(ctx) // the records this import adds come after it (app/scores.go)
 	res, err := a.Importer(progress).Import(ctx, req)
 	// After a big batch, let a store that plans queries from statistics (PostgreSQL) refresh
 	// them, so searches do not run on plans made for an empty table.
@@ -216,7 +217,7 @@ func (a *App) Import(ctx context.Context, req ingest.Request, progress func(inge
 	}
 	// Scores follow the records: rescore the subjects the batch touched (app/scores.go).
 	if err == nil && res != nil && !res.Repeat && res.Batch.Status == store.BatchDone {
-		a.rescoreBatch(ctx, res.Batch)
+		a.rescoreBatch(ctx, res, mark)
 	}
 	if res != nil && res.Batch != nil {
 		b := res.Batch

@@ -13,6 +13,7 @@ import (
 	"github.com/xinyong/xinyong/auth"
 	"github.com/xinyong/xinyong/catalog"
 	"github.com/xinyong/xinyong/credit"
+	"github.com/xinyong/xinyong/ingest"
 	"github.com/xinyong/xinyong/store"
 )
 
@@ -327,6 +328,11 @@ type RecomputeStats struct {
 	Elapsed      time.Duration `json:"elapsed_ns"`
 }
 
+// RescoreBatchLimit is the largest batch (new records and versions) whose subjects are
+// rescored as soon as it commits; larger ones are bulk loads, rescored by the next recompute
+// (the daily one, or an operator's after the load).
+const RescoreBatchLimit = 5000
+
 // RecomputeChunk is how many subjects the recompute reads at a time.
 const RecomputeChunk = 4000
 
@@ -534,10 +540,21 @@ func (a *App) RescoreSubjects(ctx context.Context, ids []int64) error {
 	return nil
 }
 
-// rescoreBatch rescores the subjects whose records a finished import batch wrote, when the
-// batch's item is one the cards read. Errors are logged: the scores catch up at the next
-// recompute, and the import itself succeeded.
-func (a *App) rescoreBatch(ctx context.Context, b *store.Batch) {
+// recordMark is the highest record id before an import (0 when unknown: the rescore then
+// reads the whole table for the batch's records, which only a resumed import needs).
+func (a *App) recordMark(ctx context.Context) int64 {
+	id, err := a.Store.MaxRecordID(ctx)
+	if err != nil {
+		return 0
+	}
+	return id
+}
+
+// rescoreBatch rescores the subjects whose records a finished import batch wrote (those with
+// ids above from), when the batch's item is one the cards read. Errors are logged: the scores
+// catch up at the next recompute, and the import itself succeeded.
+func (a *App) rescoreBatch(ctx context.Context, res *ingest.Result, from int64) {
+	b := res.Batch
 	s, err := a.scoring(ctx)
 	if err != nil {
 		a.Log.Error("rescore after import", "batch", b.ID, "err", err)
@@ -546,20 +563,23 @@ func (a *App) rescoreBatch(ctx context.Context, b *store.Batch) {
 	if _, used := slices.BinarySearch(s.items, b.Item); !used || b.Accepted+b.Versions == 0 {
 		return
 	}
-	var after int64
-	for {
-		ids, err := a.Store.BatchSubjects(ctx, b.ID, after, RecomputeChunk)
-		if err == nil && len(ids) > 0 {
-			err = a.RescoreSubjects(ctx, ids)
-		}
-		if err != nil {
-			a.Log.Error("rescore after import; run `xinyong score recompute`", "batch", b.ID, "err", err)
-			return
-		}
-		if len(ids) < RecomputeChunk {
-			return
-		}
-		after = ids[len(ids)-1]
+	if n := b.Accepted + b.Versions; n > RescoreBatchLimit {
+		// A bulk load: rescoring it subject by subject would cost as much again as the import
+		// (each touched subject's records are read back); one recompute afterwards is cheaper.
+		a.Log.Info("large batch: its subjects are rescored by the next `xinyong score recompute`", "batch", b.ID, "records", n)
+		return
+	}
+	if res.Resumed {
+		from = 0 // earlier runs wrote records below the mark
+	}
+	start := time.Now()
+	ids, err := a.Store.BatchSubjects(ctx, b.ID, from)
+	if err == nil {
+		err = a.RescoreSubjects(ctx, ids)
+	}
+	a.Log.Debug("rescored after import", "batch", b.ID, "subjects", len(ids), "elapsed", time.Since(start))
+	if err != nil {
+		a.Log.Error("rescore after import; run `xinyong score recompute`", "batch", b.ID, "err", err)
 	}
 }
 

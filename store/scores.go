@@ -30,9 +30,12 @@ type Scores interface {
 	// ScoringSubjects is ScoringChunk for the given subject ids (at most 10,000; unknown ids
 	// are left out), in id order.
 	ScoringSubjects(ctx context.Context, ids []int64, items []string) ([]ScoringSubject, error)
-	// BatchSubjects returns the distinct subjects whose records batch wrote with id > after,
-	// in id order, at most limit.
-	BatchSubjects(ctx context.Context, batchID, after int64, limit int) ([]int64, error)
+	// MaxRecordID returns the highest record id (0 when there is none): taken before an import,
+	// it bounds the records the batch adds.
+	MaxRecordID(ctx context.Context) (int64, error)
+	// BatchSubjects returns the distinct subjects of the records of batch with id > fromRecord,
+	// in id order. It reads the records after fromRecord by primary key: no index on batch.
+	BatchSubjects(ctx context.Context, batchID, fromRecord int64) ([]int64, error)
 	// Consent returns a consent by id (ENOTFOUND when none).
 	Consent(ctx context.Context, id int64) (*credit.Consent, error)
 	// Consents returns a subject's consents, newest first.

@@ -322,9 +322,17 @@ func (t *tx) AppendConsentUse(u *credit.ConsentUse) error {
 		u.SubjectID, u.ConsentID, u.Partner, u.Actor, u.What, u.Result, ts(u.At))
 }
 
-func (r reader) BatchSubjects(ctx context.Context, batchID, after int64, limit int) ([]int64, error) {
-	rows, err := r.q.Query(ctx, `SELECT DISTINCT subject_id FROM records WHERE batch_id = $1 AND subject_id > $2
-		ORDER BY subject_id LIMIT $3`, batchID, after, limit)
+func (r reader) MaxRecordID(ctx context.Context) (int64, error) {
+	var id *int64
+	if err := r.q.QueryRow(ctx, `SELECT max(id) FROM records`).Scan(&id); err != nil || id == nil {
+		return 0, err
+	}
+	return *id, nil
+}
+
+func (r reader) BatchSubjects(ctx context.Context, batchID, fromRecord int64) ([]int64, error) {
+	rows, err := r.q.Query(ctx, `SELECT DISTINCT subject_id FROM records WHERE id > $1 AND batch_id = $2 ORDER BY subject_id`,
+		fromRecord, batchID)
 	if err != nil {
 		return nil, err
 	}

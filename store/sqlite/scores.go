@@ -328,9 +328,15 @@ func (t *tx) AppendConsentUse(u *credit.ConsentUse) error {
 		u.SubjectID, u.ConsentID, u.Partner, u.Actor, strings.TrimSpace(u.What), u.Result, unix(u.At))
 }
 
-func (r reader) BatchSubjects(ctx context.Context, batchID, after int64, limit int) ([]int64, error) {
-	return int64s(r.q.QueryContext(ctx, `SELECT DISTINCT subject_id FROM records WHERE batch_id = ? AND subject_id > ?
-		ORDER BY subject_id LIMIT ?`, batchID, after, limit))
+func (r reader) MaxRecordID(ctx context.Context) (int64, error) {
+	var id sql.NullInt64
+	err := r.q.QueryRowContext(ctx, `SELECT max(id) FROM records`).Scan(&id)
+	return id.Int64, err
+}
+
+func (r reader) BatchSubjects(ctx context.Context, batchID, fromRecord int64) ([]int64, error) {
+	return int64s(r.q.QueryContext(ctx, `SELECT DISTINCT subject_id FROM records WHERE id > ? AND batch_id = ? ORDER BY subject_id`,
+		fromRecord, batchID))
 }
 
 func int64s(rows *sql.Rows, err error) ([]int64, error) {

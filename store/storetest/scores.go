@@ -65,14 +65,18 @@ func testScores(t *testing.T, s store.Store) {
 		t.Fatalf("ScoringSubjects = %+v, %v", picked, err)
 	}
 
-	b1 := rec(a.ID, "S9", 1, "h9")
-	b1.BatchID = 7
-	update(t, s, func(tx store.Tx) error { return tx.InsertRecords([]*credit.Record{b1}) })
-	if ids, err := s.BatchSubjects(ctx, 7, 0, 10); err != nil || len(ids) != 1 || ids[0] != a.ID {
+	mark, err := s.MaxRecordID(ctx)
+	if err != nil || mark != r3.ID {
+		t.Fatalf("MaxRecordID = %d, %v; want %d", mark, err, r3.ID)
+	}
+	b1, b2, b3 := rec(a.ID, "S9", 1, "h9"), rec(b.ID, "S10", 1, "h10"), rec(b.ID, "S11", 1, "h11")
+	b1.BatchID, b2.BatchID, b3.BatchID = 7, 7, 8
+	update(t, s, func(tx store.Tx) error { return tx.InsertRecords([]*credit.Record{b1, b2, b3}) })
+	if ids, err := s.BatchSubjects(ctx, 7, mark); err != nil || len(ids) != 2 || ids[0] != a.ID || ids[1] != b.ID {
 		t.Fatalf("BatchSubjects = %v, %v", ids, err)
 	}
-	if ids, err := s.BatchSubjects(ctx, 7, a.ID, 10); err != nil || len(ids) != 0 {
-		t.Fatalf("BatchSubjects after = %v, %v", ids, err)
+	if ids, err := s.BatchSubjects(ctx, 7, max(b1.ID, b2.ID)); err != nil || len(ids) != 0 {
+		t.Fatalf("BatchSubjects after its records = %v, %v", ids, err)
 	}
 
 	sa := &credit.Score{SubjectID: a.ID, Card: "enterprise", Version: 1, Total: 80, Grade: "B", At: t0}

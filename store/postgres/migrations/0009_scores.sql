@@ -61,7 +61,3 @@ CREATE TABLE consent_uses (
 	PRIMARY KEY (subject_id, id)
 );
 ALTER SEQUENCE consent_use_ids OWNED BY consent_uses.id;
-
--- The subjects an import batch touched, so their scores follow at once (batch ids grow, so the
--- index grows at its end).
-CREATE INDEX records_batch ON records (batch_id, subject_id);

@@ -56,7 +56,3 @@ CREATE TABLE consent_uses (
 	at         INTEGER NOT NULL
 );
 CREATE INDEX consent_uses_subject ON consent_uses(subject_id, id);
-
--- The subjects an import batch touched, so their scores follow at once (batch ids grow, so the
--- index grows at its end).
-CREATE INDEX records_batch ON records(batch_id, subject_id);

@@ -135,8 +135,9 @@ func (db *DB) migrate(ctx context.Context) error {
 // change only what it builds inside the call, and publish results to its caller after Update
 // returns nil (ingest's chunk writer and app.update's callers do so).
 func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	var lock string
 	for attempt := 1; ; attempt++ {
-		err := db.update(ctx, fn)
+		err := db.update(ctx, fn, lock)
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "53100" { // disk_full
 			return &store.SpaceError{CauseZH: "数据库服务器磁盘已满", CauseEN: "the database server's disk is full", Err: err}
@@ -148,6 +149,9 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 			return err
 		}
 		db.retries.Add(1)
+		if race := (*raceError)(nil); errors.As(err, &race) {
+			lock = race.table
+		}
 		t := time.NewTimer(retryPause(attempt))
 		select {
 		case <-ctx.Done():
@@ -168,21 +172,45 @@ func retryPause(n int) time.Duration {
 	return time.Duration(rand.Int64N(int64(ceil)) + 1) // #nosec G404 -- jitter, not a secret
 }
 
-// Retryable reports whether err is a serialisation failure (40001) or a deadlock (40P01): the
-// transaction was rolled back and may simply be run again.
+// Retryable reports whether err is a serialisation failure (40001), a deadlock (40P01) or a
+// raceError: the transaction was rolled back and may simply be run again.
 func Retryable(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+	var race *raceError
+	return errors.As(err, &race) || errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
+
+// raceError is a unique key that another transaction took first: two imports creating the same
+// new subject, or adding a version of the same record, at once. At read committed the second
+// INSERT waits for the first transaction and then fails; run again, the transaction function
+// finds the subject or the new head and goes on. Two imports walking the same new subjects
+// would collide again and again, so the rerun first locks the table against other writers
+// (SHARE ROW EXCLUSIVE: reads go on, writers wait for it, it waits for the writers in flight)
+// and then cannot collide. A transaction that keeps conflicting (a true duplicate) ends with the
+// ECONFLICT error inside after MaxAttempts.
+type raceError struct {
+	table string
+	err   error
+}
+
+func (e *raceError) Error() string { return e.err.Error() }
+func (e *raceError) Unwrap() error { return e.err }
 
 // Retries is how many times Update has run a transaction again since the store was opened.
 func (db *DB) Retries() int64 { return db.retries.Load() }
 
-// update is one attempt of Update.
-func (db *DB) update(ctx context.Context, fn func(store.Tx) error) error {
+// update is one attempt of Update; lock names a table to lock against other writers first
+// (after a raceError on it).
+func (db *DB) update(ctx context.Context, fn func(store.Tx) error, lock string) error {
 	ptx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
+	}
+	if lock != "" {
+		if _, err := ptx.Exec(ctx, `LOCK TABLE `+pgx.Identifier{lock}.Sanitize()+` IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			ptx.Rollback(context.WithoutCancel(ctx))
+			return fmt.Errorf("lock %s: %w", lock, err)
+		}
 	}
 	// Roll back even when ctx is already cancelled, so the connection goes back to the pool clean.
 	rollback := func() { ptx.Rollback(context.WithoutCancel(ctx)) }

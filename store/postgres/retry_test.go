@@ -205,3 +205,55 @@ func TestImportSurvivesRetries(t *testing.T) {
 		t.Fatalf("postgres counts %d subjects, sqlite holds %d", n, want.subjects)
 	}
 }
+
+// TestConcurrentImportsShareNewSubjects runs two imports at once (a registry file and a penalty
+// file) that create the same new organisations. On PostgreSQL the second INSERT of a subject
+// waits for the first transaction and then hits the unique key; the transaction is rerun and
+// finds the subject. Both imports must finish, with every subject once.
+func TestConcurrentImportsShareNewSubjects(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(7, 8))
+	reg := writeCSV(t, dir, "reg.csv", registryRows(rng, 1, 1501))
+	pen := writeCSV(t, dir, "pen.csv", penaltyRows(rng, 3000, 1500))
+	files := []importFile{{"scjg", "enterprise_registration", reg}, {"scjg", "admin_penalty", pen}}
+	errs := make(chan error, 2)
+	var ready sync.WaitGroup
+	ready.Add(2)
+	for _, f := range files {
+		im := newImporter(t, db, 50)
+		go func() {
+			ready.Done()
+			ready.Wait()
+			_, err := im.Import(ctx, ingest.Request{Dept: f.dept, Item: f.item, Path: f.path})
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("concurrent import: %v", err)
+		}
+	}
+	if db.Retries() == 0 {
+		t.Skip("the two imports did not collide on this run: nothing was tested")
+	}
+	c, err := db.Counters(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows int64
+	db.CopyRead(ctx, func(r store.CopyReader) error {
+		rows, err = r.Count("subjects")
+		return err
+	})
+	if sum := c[store.CounterSubjectsLegal] + c[store.CounterSubjectsPerson] + c[store.CounterSubjectsOther]; sum != rows {
+		t.Fatalf("counters say %d subjects, the table holds %d", sum, rows)
+	}
+	for n := 1; n <= 1500; n++ {
+		if _, err := db.SubjectByKey(ctx, uscc(n)); err != nil {
+			t.Fatalf("subject %d: %v", n, err)
+		}
+	}
+	t.Logf("%d transactions rerun", db.Retries())
+}

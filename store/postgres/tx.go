@@ -252,7 +252,7 @@ func (t *tx) InsertSubjects(subs []*credit.Subject) error {
 			ts(s.CreatedAt), ts(s.UpdatedAt))
 	})
 	if isUnique(err) {
-		return credit.Errorf(credit.ECONFLICT, "主体已存在 / subject exists: %v", err)
+		return &raceError{table: "subjects", err: credit.Errorf(credit.ECONFLICT, "主体已存在 / subject exists: %v", err)}
 	}
 	return err
 }
@@ -339,7 +339,7 @@ func (t *tx) InsertRecords(recs []*credit.Record) error {
 			r.Hash, ts(r.Decision), ts(r.PubFrom), ts(r.PubUntil), r.Published, string(r.Status), ts(r.CreatedAt))
 	})
 	if isUnique(err) {
-		return credit.Errorf(credit.ECONFLICT, "记录版本冲突 / record version conflict: %v", err)
+		return &raceError{table: "records", err: credit.Errorf(credit.ECONFLICT, "记录版本冲突 / record version conflict: %v", err)}
 	}
 	return err
 }

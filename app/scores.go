@@ -331,7 +331,7 @@ type RecomputeStats struct {
 // RescoreBatchLimit is the largest batch (new records and versions) whose subjects are
 // rescored as soon as it commits; larger ones are bulk loads, rescored by the next recompute
 // (the daily one, or an operator's after the load).
-const RescoreBatchLimit = 5000
+const RescoreBatchLimit = 1000
 
 // RecomputeChunk is how many subjects the recompute reads at a time.
 const RecomputeChunk = 4000

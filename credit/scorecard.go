@@ -104,9 +104,6 @@ const (
 	PeriodYear = "year"
 )
 
-// maxScorecardProblems caps how many problems Check lists.
-const maxScorecardProblems = 40
-
 // Check refuses a scorecard that could not be applied safely, with every reason it finds: an
 // unknown item or field, a condition that does not fit the field's type, a derived indicator
 // that refers to something unknown or to itself through others (a cycle), grade bands with a

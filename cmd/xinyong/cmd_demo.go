@@ -126,6 +126,10 @@ func loadDemo(ctx context.Context, e *env, a *app.App, c *config, seed int64, sc
 		rows += b.Rows
 		fmt.Fprintf(e.stdout, "  %-26s %-8s %9d 行 rows  %9d 新增 new  %5d 问题 rejected  %6.1fs\n", b.Item, b.Dept, b.Rows, b.Accepted, b.Rejected, time.Since(t).Seconds())
 	}
+	// Bulk batches are not rescored one by one: score the whole city once (app/scores.go).
+	if _, err := a.RecomputeAll(ctx, "demo", nil); err != nil {
+		return rows, fmt.Errorf("计算信用评分 / scores: %w", err)
+	}
 	return rows, nil
 }
 

@@ -137,6 +137,55 @@ func (a *App) MarkOverdueTasks(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// ---- Partners (授权合作机构) ----
+
+// noPartnerUsers refuses staff accounts in a partner department: a partner is not government
+// and must not reach the console's government pages; it uses API tokens only.
+func noPartnerUsers(ctx context.Context, tx store.Reader, dept string) error {
+	ds, err := tx.Departments(ctx)
+	if err != nil {
+		return err
+	}
+	if d, ok := findDept(ds, dept); ok && d.Level == DeptLevelPartner {
+		return invalidField("dept", credit.RuleDepartment, "授权合作机构不设控制台账户，只能使用 subscriptions:write 权限的 API 令牌 / "+
+			"a partner has no console accounts, only API tokens with the subscriptions:write scope")
+	}
+	return nil
+}
+
+// partnerWithoutUsers refuses making a department with staff accounts a partner.
+func partnerWithoutUsers(ctx context.Context, tx store.Reader, d store.Department) error {
+	if d.Level != DeptLevelPartner {
+		return nil
+	}
+	users, err := tx.Users(ctx, d.Code)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		return invalidField("level", credit.RuleDepartment, "该部门已有控制台账户，不能改为授权合作机构 / "+
+			"the department has console accounts, so it cannot become a partner")
+	}
+	return nil
+}
+
+// partnerScopes refuses a partner department's token any scope but subscriptions:write.
+func partnerScopes(ctx context.Context, tx store.Reader, dept string, scopes []auth.Scope) error {
+	ds, err := tx.Departments(ctx)
+	if err != nil {
+		return err
+	}
+	if d, ok := findDept(ds, dept); ok && d.Level == DeptLevelPartner {
+		for _, sc := range scopes {
+			if sc != auth.ScopeSubscriptionsWrite {
+				return invalidField("scopes", credit.RuleEnum, "授权合作机构的令牌只能有 subscriptions:write 权限 / "+
+					"a partner's token may hold the subscriptions:write scope only")
+			}
+		}
+	}
+	return nil
+}
+
 // ---- Subscriptions (监测订阅) ----
 
 // SubscribeRequest is a new subscription as a form or the API gives it.

@@ -617,3 +617,22 @@ func TestDeliveryLoop(t *testing.T) {
 		t.Fatalf("stream holds %d (%v) after %d dials", n, err, dials.Load())
 	}
 }
+
+func TestPartnersHaveTokensOnly(t *testing.T) {
+	a, _ := deliveryApp(t)
+	ctx := context.Background()
+	if _, err := a.AddUser(ctx, cliOp, "teller", "柜员", "bank", []auth.Role{auth.RoleReviewer}, goodPW); credit.ErrorCode(err) != credit.EINVALID {
+		t.Fatalf("a partner user: %v", err)
+	}
+	expires := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+	if _, _, err := a.IssueToken(ctx, cliOp, "bank", "贷后", []auth.Scope{auth.ScopeRecordsRead}, expires); credit.ErrorCode(err) != credit.EINVALID {
+		t.Fatalf("a partner token with records:read: %v", err)
+	}
+	if _, _, err := a.IssueToken(ctx, cliOp, "bank", "贷后", []auth.Scope{auth.ScopeSubscriptionsWrite}, expires); err != nil {
+		t.Fatal(err)
+	}
+	addOffice(t, a)
+	if err := a.PutDepartment(ctx, cliOp, store.Department{Code: "xyb", NameZH: "市信用办", Level: app.DeptLevelPartner}); credit.ErrorCode(err) != credit.EINVALID {
+		t.Fatalf("a department with users became a partner: %v", err)
+	}
+}

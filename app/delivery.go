@@ -555,12 +555,33 @@ func (a *App) SendWebhooks(ctx context.Context, post WebhookPoster, limit int) (
 // ---- The delivery loop (serve) ----
 
 // DeliveryLoop runs the scheduled delivery work until ctx ends: every interval it relays the
-// outbox (when a publisher can be had), sends due webhooks, and marks overdue tasks. dial is
-// called whenever there is no publisher (nil dial: no NATS configured, and the outbox just
-// accumulates); a publisher whose publish fails is closed and dialled again next time.
+// outbox (when a publisher can be had) and marks overdue tasks (once a minute), and, in a
+// goroutine of its own so a slow receiver cannot hold up the relay, sends due webhooks (nil
+// post: none). dial is called whenever there is no publisher (nil dial: no NATS configured,
+// and the outbox just accumulates); a publisher whose publish fails is closed and dialled
+// again next time. It returns once both have stopped.
 func (a *App) DeliveryLoop(ctx context.Context, interval time.Duration, dial func(context.Context) (Publisher, func(), error), post WebhookPoster) {
 	if interval <= 0 {
 		interval = 2 * time.Second
+	}
+	if post != nil {
+		hooksDone := make(chan struct{})
+		defer func() { <-hooksDone }()
+		go func() {
+			defer close(hooksDone)
+			tick := time.NewTicker(interval)
+			defer tick.Stop()
+			for {
+				if _, err := a.SendWebhooks(ctx, post, 100); err != nil && ctx.Err() == nil {
+					a.Log.Warn("webhooks", "err", err)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
+			}
+		}()
 	}
 	var pub Publisher
 	var closePub func()
@@ -601,11 +622,6 @@ func (a *App) DeliveryLoop(ctx context.Context, interval time.Duration, dial fun
 				if res.Sent < 500 {
 					break
 				}
-			}
-		}
-		if post != nil {
-			if _, err := a.SendWebhooks(ctx, post, 100); err != nil && ctx.Err() == nil {
-				a.Log.Warn("webhooks", "err", err)
 			}
 		}
 		if now := a.Now(); now.Sub(lastOverdue) >= time.Minute {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xinyong/xinyong/auth"
@@ -488,24 +489,60 @@ type WebhookResult struct {
 func (a *App) SendWebhooks(ctx context.Context, post WebhookPoster, limit int) (WebhookResult, error) {
 	var res WebhookResult
 	due, err := a.Store.DueDeliveries(ctx, a.Now(), limit)
-	if err != nil {
+	if err != nil || len(due) == 0 {
 		return res, err
 	}
 	maxAttempts := a.Delivery.WebhookAttempts
 	if maxAttempts <= 0 {
 		maxAttempts = defaultWebhookAttempts
 	}
-	subs := map[int64]*credit.Subscription{}
+	// One queue per subscription, in order; up to webhookWorkers subscribers at a time, so one
+	// slow or dead receiver does not hold up the others.
+	var order []int64
+	queues := map[int64][]*store.WebhookDelivery{}
 	for _, d := range due {
+		if _, ok := queues[d.SubscriptionID]; !ok {
+			order = append(order, d.SubscriptionID)
+		}
+		queues[d.SubscriptionID] = append(queues[d.SubscriptionID], d)
+	}
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, webhookWorkers)
+	var wg sync.WaitGroup
+	for _, id := range order {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(q []*store.WebhookDelivery) {
+			defer func() { <-sem; wg.Done() }()
+			r, err := a.sendQueue(ctx, post, q, maxAttempts)
+			mu.Lock()
+			defer mu.Unlock()
+			res.Delivered, res.Retried, res.Dead = res.Delivered+r.Delivered, res.Retried+r.Retried, res.Dead+r.Dead
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}(queues[id])
+	}
+	wg.Wait()
+	return res, firstErr
+}
+
+// webhookWorkers is how many subscribers are posted to at once.
+const webhookWorkers = 4
+
+// sendQueue posts one subscriber's due deliveries in order. After one fails, the rest wait as
+// long as it does (without counting an attempt), so they keep their order and a receiver that
+// is down gets one request per retry, not one per waiting delivery.
+func (a *App) sendQueue(ctx context.Context, post WebhookPoster, q []*store.WebhookDelivery, maxAttempts int) (WebhookResult, error) {
+	var res WebhookResult
+	s, err := a.Store.Subscription(ctx, q[0].SubscriptionID)
+	if err != nil && credit.ErrorCode(err) != credit.ENOTFOUND {
+		return res, err
+	}
+	for i, d := range q {
 		if ctx.Err() != nil {
 			return res, ctx.Err()
-		}
-		s, ok := subs[d.SubscriptionID]
-		if !ok {
-			if s, err = a.Store.Subscription(ctx, d.SubscriptionID); err != nil && credit.ErrorCode(err) != credit.ENOTFOUND {
-				return res, err
-			}
-			subs[d.SubscriptionID] = s
 		}
 		d.Attempts++
 		now := a.Now().UTC()
@@ -526,26 +563,43 @@ func (a *App) SendWebhooks(ctx context.Context, post WebhookPoster, limit int) (
 			}
 		}
 		d.LastStatus = status
+		failed := false
 		switch {
 		case perr == nil && status >= 200 && status < 300:
 			d.Status, d.DeliveredAt, d.LastError = store.DeliveryDelivered, now, ""
 			res.Delivered++
 		default:
+			failed = true
 			if perr != nil {
 				d.LastError = cut(perr.Error(), 500)
 			} else {
 				d.LastError = "HTTP " + strconv.Itoa(status)
 			}
+			d.NextAt = now.Add(credit.RetryBackoff(d.Attempts, webhookBackoffBase, webhookBackoffMax))
 			if d.Attempts >= maxAttempts {
 				d.Status = store.DeliveryDead
 				res.Dead++
 				a.Log.Warn("webhook dead", "delivery", d.ID, "subscription", d.SubscriptionID, "attempts", d.Attempts, "err", d.LastError)
 			} else {
-				d.NextAt = now.Add(credit.RetryBackoff(d.Attempts, webhookBackoffBase, webhookBackoffMax))
 				res.Retried++
 			}
 		}
-		if err := a.Store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error { return tx.UpdateDelivery(d) }); err != nil {
+		update := []*store.WebhookDelivery{d}
+		if failed && s != nil && s.Active() {
+			for _, rest := range q[i+1:] {
+				rest.NextAt = d.NextAt
+				update = append(update, rest)
+			}
+		}
+		err := a.Store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
+			for _, u := range update {
+				if err := tx.UpdateDelivery(u); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil || len(update) > 1 {
 			return res, err
 		}
 	}

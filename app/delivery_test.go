@@ -636,3 +636,49 @@ func TestPartnersHaveTokensOnly(t *testing.T) {
 		t.Fatalf("a department with users became a partner: %v", err)
 	}
 }
+
+// A subscriber that is down gets one request per retry, and its deliveries arrive in order
+// once it is back; another subscriber is not held up meanwhile.
+func TestWebhooksKeepOrderPerSubscriber(t *testing.T) {
+	a, c := deliveryApp(t)
+	ctx := context.Background()
+	down := &receiver{fail: 1, now: c.Now}
+	up := &receiver{now: c.Now}
+	ds, us := httptest.NewServer(down), httptest.NewServer(up)
+	defer ds.Close()
+	defer us.Close()
+	for _, r := range []struct {
+		rc  *receiver
+		url string
+	}{{down, ds.URL}, {up, us.URL}} {
+		_, secret, err := a.Subscribe(ctx, bank, app.SubscribeRequest{Target: credit.TargetList, List: "black", Channel: credit.ChannelWebhook,
+			URL: r.url, Purpose: "贷后管理"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.rc.secret = []byte(secret)
+	}
+	var ids []string
+	for i := 0; i < 3; i++ {
+		if err := a.Store.Update(ctx, func(tx store.Tx) error { return a.StatusChanged(ctx, tx, change(credit.ChangeListEnter)) }); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := a.Store.OutboxMessages(ctx, "", 1)
+		ids = append(ids, strings.SplitN(out[0].MsgID, ".", 2)[0])
+	}
+	post := exchange.NewWebhooks(5*time.Second, true)
+	res, err := a.SendWebhooks(ctx, post, 100)
+	if err != nil || res.Delivered != 3 || res.Retried != 1 {
+		t.Fatalf("first pass = %+v, %v", res, err)
+	}
+	if len(down.delivery) != 1 || len(up.got) != 3 {
+		t.Fatalf("the receiver that is down got %d requests; the other %d", len(down.delivery), len(up.got))
+	}
+	c.Add(time.Hour)
+	if res, err := a.SendWebhooks(ctx, post, 100); err != nil || res.Delivered != 3 {
+		t.Fatalf("second pass = %+v, %v", res, err)
+	}
+	if strings.Join(down.got, ",") != strings.Join(ids, ",") || strings.Join(up.got, ",") != strings.Join(ids, ",") {
+		t.Fatalf("order: %v and %v, want %v", down.got, up.got, ids)
+	}
+}

@@ -245,6 +245,9 @@ func (a *App) PutDepartment(ctx context.Context, actor string, d store.Departmen
 				p = pd.Parent
 			}
 		}
+		if err := partnerWithoutUsers(ctx, tx, d); err != nil {
+			return err
+		}
 		if exists {
 			d.CreatedAt = old.CreatedAt
 		} else {
@@ -333,6 +336,9 @@ func (a *App) AddUser(ctx context.Context, actor, username, name, dept string, r
 		if err := activeDept(ctx, tx, dept); err != nil {
 			return err
 		}
+		if err := noPartnerUsers(ctx, tx, dept); err != nil {
+			return err
+		}
 		if _, err := tx.UserByName(ctx, uname); err == nil {
 			return errUserTaken(uname)
 		} else if credit.ErrorCode(err) != credit.ENOTFOUND {
@@ -400,6 +406,9 @@ func (a *App) UpdateUser(ctx context.Context, actor, username, name, dept string
 		}
 		if dept != "" && dept != u.Dept {
 			if err := activeDept(ctx, tx, dept); err != nil {
+				return err
+			}
+			if err := noPartnerUsers(ctx, tx, dept); err != nil {
 				return err
 			}
 			u.Dept, changed["dept"] = dept, dept
@@ -736,6 +745,9 @@ func (a *App) IssueToken(ctx context.Context, actor, dept, name string, scopes [
 	t := &auth.Token{Dept: dept, Name: name, Hash: hash, Scopes: clean, ExpiresAt: expires.UTC(), CreatedBy: actor, CreatedAt: now}
 	err = a.update(ctx, func(tx store.Tx) error {
 		if err := activeDept(ctx, tx, dept); err != nil {
+			return err
+		}
+		if err := partnerScopes(ctx, tx, dept, clean); err != nil {
 			return err
 		}
 		if err := tx.InsertToken(t); err != nil {

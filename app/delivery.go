@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xinyong/xinyong/auth"
@@ -135,6 +136,55 @@ func (a *App) MarkOverdueTasks(ctx context.Context) (int, error) {
 		a.Log.Warn("tasks overdue", "count", n)
 	}
 	return n, err
+}
+
+// ---- Partners (授权合作机构) ----
+
+// noPartnerUsers refuses staff accounts in a partner department: a partner is not government
+// and must not reach the console's government pages; it uses API tokens only.
+func noPartnerUsers(ctx context.Context, tx store.Reader, dept string) error {
+	ds, err := tx.Departments(ctx)
+	if err != nil {
+		return err
+	}
+	if d, ok := findDept(ds, dept); ok && d.Level == DeptLevelPartner {
+		return invalidField("dept", credit.RuleDepartment, "授权合作机构不设控制台账户，只能使用 subscriptions:write 权限的 API 令牌 / "+
+			"a partner has no console accounts, only API tokens with the subscriptions:write scope")
+	}
+	return nil
+}
+
+// partnerWithoutUsers refuses making a department with staff accounts a partner.
+func partnerWithoutUsers(ctx context.Context, tx store.Reader, d store.Department) error {
+	if d.Level != DeptLevelPartner {
+		return nil
+	}
+	users, err := tx.Users(ctx, d.Code)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		return invalidField("level", credit.RuleDepartment, "该部门已有控制台账户，不能改为授权合作机构 / "+
+			"the department has console accounts, so it cannot become a partner")
+	}
+	return nil
+}
+
+// partnerScopes refuses a partner department's token any scope but subscriptions:write.
+func partnerScopes(ctx context.Context, tx store.Reader, dept string, scopes []auth.Scope) error {
+	ds, err := tx.Departments(ctx)
+	if err != nil {
+		return err
+	}
+	if d, ok := findDept(ds, dept); ok && d.Level == DeptLevelPartner {
+		for _, sc := range scopes {
+			if sc != auth.ScopeSubscriptionsWrite {
+				return invalidField("scopes", credit.RuleEnum, "授权合作机构的令牌只能有 subscriptions:write 权限 / "+
+					"a partner's token may hold the subscriptions:write scope only")
+			}
+		}
+	}
+	return nil
 }
 
 // ---- Subscriptions (监测订阅) ----
@@ -439,24 +489,60 @@ type WebhookResult struct {
 func (a *App) SendWebhooks(ctx context.Context, post WebhookPoster, limit int) (WebhookResult, error) {
 	var res WebhookResult
 	due, err := a.Store.DueDeliveries(ctx, a.Now(), limit)
-	if err != nil {
+	if err != nil || len(due) == 0 {
 		return res, err
 	}
 	maxAttempts := a.Delivery.WebhookAttempts
 	if maxAttempts <= 0 {
 		maxAttempts = defaultWebhookAttempts
 	}
-	subs := map[int64]*credit.Subscription{}
+	// One queue per subscription, in order; up to webhookWorkers subscribers at a time, so one
+	// slow or dead receiver does not hold up the others.
+	var order []int64
+	queues := map[int64][]*store.WebhookDelivery{}
 	for _, d := range due {
+		if _, ok := queues[d.SubscriptionID]; !ok {
+			order = append(order, d.SubscriptionID)
+		}
+		queues[d.SubscriptionID] = append(queues[d.SubscriptionID], d)
+	}
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, webhookWorkers)
+	var wg sync.WaitGroup
+	for _, id := range order {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(q []*store.WebhookDelivery) {
+			defer func() { <-sem; wg.Done() }()
+			r, err := a.sendQueue(ctx, post, q, maxAttempts)
+			mu.Lock()
+			defer mu.Unlock()
+			res.Delivered, res.Retried, res.Dead = res.Delivered+r.Delivered, res.Retried+r.Retried, res.Dead+r.Dead
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}(queues[id])
+	}
+	wg.Wait()
+	return res, firstErr
+}
+
+// webhookWorkers is how many subscribers are posted to at once.
+const webhookWorkers = 4
+
+// sendQueue posts one subscriber's due deliveries in order. After one fails, the rest wait as
+// long as it does (without counting an attempt), so they keep their order and a receiver that
+// is down gets one request per retry, not one per waiting delivery.
+func (a *App) sendQueue(ctx context.Context, post WebhookPoster, q []*store.WebhookDelivery, maxAttempts int) (WebhookResult, error) {
+	var res WebhookResult
+	s, err := a.Store.Subscription(ctx, q[0].SubscriptionID)
+	if err != nil && credit.ErrorCode(err) != credit.ENOTFOUND {
+		return res, err
+	}
+	for i, d := range q {
 		if ctx.Err() != nil {
 			return res, ctx.Err()
-		}
-		s, ok := subs[d.SubscriptionID]
-		if !ok {
-			if s, err = a.Store.Subscription(ctx, d.SubscriptionID); err != nil && credit.ErrorCode(err) != credit.ENOTFOUND {
-				return res, err
-			}
-			subs[d.SubscriptionID] = s
 		}
 		d.Attempts++
 		now := a.Now().UTC()
@@ -477,26 +563,43 @@ func (a *App) SendWebhooks(ctx context.Context, post WebhookPoster, limit int) (
 			}
 		}
 		d.LastStatus = status
+		failed := false
 		switch {
 		case perr == nil && status >= 200 && status < 300:
 			d.Status, d.DeliveredAt, d.LastError = store.DeliveryDelivered, now, ""
 			res.Delivered++
 		default:
+			failed = true
 			if perr != nil {
 				d.LastError = cut(perr.Error(), 500)
 			} else {
 				d.LastError = "HTTP " + strconv.Itoa(status)
 			}
+			d.NextAt = now.Add(credit.RetryBackoff(d.Attempts, webhookBackoffBase, webhookBackoffMax))
 			if d.Attempts >= maxAttempts {
 				d.Status = store.DeliveryDead
 				res.Dead++
 				a.Log.Warn("webhook dead", "delivery", d.ID, "subscription", d.SubscriptionID, "attempts", d.Attempts, "err", d.LastError)
 			} else {
-				d.NextAt = now.Add(credit.RetryBackoff(d.Attempts, webhookBackoffBase, webhookBackoffMax))
 				res.Retried++
 			}
 		}
-		if err := a.Store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error { return tx.UpdateDelivery(d) }); err != nil {
+		update := []*store.WebhookDelivery{d}
+		if failed && s != nil && s.Active() {
+			for _, rest := range q[i+1:] {
+				rest.NextAt = d.NextAt
+				update = append(update, rest)
+			}
+		}
+		err := a.Store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
+			for _, u := range update {
+				if err := tx.UpdateDelivery(u); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil || len(update) > 1 {
 			return res, err
 		}
 	}
@@ -506,12 +609,33 @@ func (a *App) SendWebhooks(ctx context.Context, post WebhookPoster, limit int) (
 // ---- The delivery loop (serve) ----
 
 // DeliveryLoop runs the scheduled delivery work until ctx ends: every interval it relays the
-// outbox (when a publisher can be had), sends due webhooks, and marks overdue tasks. dial is
-// called whenever there is no publisher (nil dial: no NATS configured, and the outbox just
-// accumulates); a publisher whose publish fails is closed and dialled again next time.
+// outbox (when a publisher can be had) and marks overdue tasks (once a minute), and, in a
+// goroutine of its own so a slow receiver cannot hold up the relay, sends due webhooks (nil
+// post: none). dial is called whenever there is no publisher (nil dial: no NATS configured,
+// and the outbox just accumulates); a publisher whose publish fails is closed and dialled
+// again next time. It returns once both have stopped.
 func (a *App) DeliveryLoop(ctx context.Context, interval time.Duration, dial func(context.Context) (Publisher, func(), error), post WebhookPoster) {
 	if interval <= 0 {
 		interval = 2 * time.Second
+	}
+	if post != nil {
+		hooksDone := make(chan struct{})
+		defer func() { <-hooksDone }()
+		go func() {
+			defer close(hooksDone)
+			tick := time.NewTicker(interval)
+			defer tick.Stop()
+			for {
+				if _, err := a.SendWebhooks(ctx, post, 100); err != nil && ctx.Err() == nil {
+					a.Log.Warn("webhooks", "err", err)
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
+			}
+		}()
 	}
 	var pub Publisher
 	var closePub func()
@@ -552,11 +676,6 @@ func (a *App) DeliveryLoop(ctx context.Context, interval time.Duration, dial fun
 				if res.Sent < 500 {
 					break
 				}
-			}
-		}
-		if post != nil {
-			if _, err := a.SendWebhooks(ctx, post, 100); err != nil && ctx.Err() == nil {
-				a.Log.Warn("webhooks", "err", err)
 			}
 		}
 		if now := a.Now(); now.Sub(lastOverdue) >= time.Minute {

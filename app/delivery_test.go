@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -555,4 +556,135 @@ func FuzzSubscribe(f *testing.F) {
 			t.Fatalf("accepted %+v", s)
 		}
 	})
+}
+
+// TestDeliveryLoop runs the serve loop against the real NATS server and a webhook receiver:
+// the first dial fails (broker down), the next succeeds, and the change reaches the stream, the
+// subscriber's NATS copy and the webhook; then the loop stops with its context.
+func TestDeliveryLoop(t *testing.T) {
+	url := os.Getenv("XINYONG_TEST_NATS")
+	if url == "" {
+		t.Skip("XINYONG_TEST_NATS not set: no NATS server to test against")
+	}
+	a, c := deliveryApp(t)
+	ctx := context.Background()
+	name := fmt.Sprintf("XYLOOP_%d", time.Now().UnixNano())
+	t.Cleanup(func() { _ = exchange.DeleteStream(context.Background(), url, name) })
+	recv := &receiver{now: c.Now}
+	hs := httptest.NewServer(recv)
+	defer hs.Close()
+	_, secret, err := a.Subscribe(ctx, bank, app.SubscribeRequest{Target: credit.TargetList, List: "black", Channel: credit.ChannelWebhook,
+		URL: hs.URL, Purpose: "贷后管理"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv.secret = []byte(secret)
+	if _, _, err := a.Subscribe(ctx, reviewer, app.SubscribeRequest{Target: credit.TargetList, List: "black", Channel: credit.ChannelNATS, Purpose: "联合惩戒"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Store.Update(ctx, func(tx store.Tx) error { return a.StatusChanged(ctx, tx, change(credit.ChangeListEnter, "fgw")) }); err != nil {
+		t.Fatal(err)
+	}
+	var dials atomic.Int32
+	dial := func(ctx context.Context) (app.Publisher, func(), error) {
+		cfg := exchange.JetStreamConfig{URL: url, Stream: name, Prefix: strings.ToLower(name)}
+		if dials.Add(1) == 1 {
+			cfg.URL = "nats://127.0.0.1:1" // down
+		}
+		js, err := exchange.DialJetStream(ctx, cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		return js, js.Close, nil
+	}
+	lctx, stop := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		a.DeliveryLoop(lctx, 10*time.Millisecond, dial, exchange.NewWebhooks(5*time.Second, true))
+	}()
+	// Wait (without asserting how long it takes) until everything is out.
+	for i := 0; ; i++ {
+		st, _ := a.OutboxState(ctx)
+		recv.mu.Lock()
+		got := len(recv.got)
+		recv.mu.Unlock()
+		if st.Sent == 2 && got == 1 {
+			break
+		}
+		if i > 3000 {
+			t.Fatalf("not delivered: outbox %+v, webhooks %d, dials %d", st, got, dials.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	<-stopped
+	if n, err := exchange.StreamMessages(ctx, url, name); err != nil || n != 2 || dials.Load() != 2 {
+		t.Fatalf("stream holds %d (%v) after %d dials", n, err, dials.Load())
+	}
+}
+
+func TestPartnersHaveTokensOnly(t *testing.T) {
+	a, _ := deliveryApp(t)
+	ctx := context.Background()
+	if _, err := a.AddUser(ctx, cliOp, "teller", "柜员", "bank", []auth.Role{auth.RoleReviewer}, goodPW); credit.ErrorCode(err) != credit.EINVALID {
+		t.Fatalf("a partner user: %v", err)
+	}
+	expires := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+	if _, _, err := a.IssueToken(ctx, cliOp, "bank", "贷后", []auth.Scope{auth.ScopeRecordsRead}, expires); credit.ErrorCode(err) != credit.EINVALID {
+		t.Fatalf("a partner token with records:read: %v", err)
+	}
+	if _, _, err := a.IssueToken(ctx, cliOp, "bank", "贷后", []auth.Scope{auth.ScopeSubscriptionsWrite}, expires); err != nil {
+		t.Fatal(err)
+	}
+	addOffice(t, a)
+	if err := a.PutDepartment(ctx, cliOp, store.Department{Code: "xyb", NameZH: "市信用办", Level: app.DeptLevelPartner}); credit.ErrorCode(err) != credit.EINVALID {
+		t.Fatalf("a department with users became a partner: %v", err)
+	}
+}
+
+// A subscriber that is down gets one request per retry, and its deliveries arrive in order
+// once it is back; another subscriber is not held up meanwhile.
+func TestWebhooksKeepOrderPerSubscriber(t *testing.T) {
+	a, c := deliveryApp(t)
+	ctx := context.Background()
+	down := &receiver{fail: 1, now: c.Now}
+	up := &receiver{now: c.Now}
+	ds, us := httptest.NewServer(down), httptest.NewServer(up)
+	defer ds.Close()
+	defer us.Close()
+	for _, r := range []struct {
+		rc  *receiver
+		url string
+	}{{down, ds.URL}, {up, us.URL}} {
+		_, secret, err := a.Subscribe(ctx, bank, app.SubscribeRequest{Target: credit.TargetList, List: "black", Channel: credit.ChannelWebhook,
+			URL: r.url, Purpose: "贷后管理"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.rc.secret = []byte(secret)
+	}
+	var ids []string
+	for i := 0; i < 3; i++ {
+		if err := a.Store.Update(ctx, func(tx store.Tx) error { return a.StatusChanged(ctx, tx, change(credit.ChangeListEnter)) }); err != nil {
+			t.Fatal(err)
+		}
+		out, _ := a.Store.OutboxMessages(ctx, "", 1)
+		ids = append(ids, strings.SplitN(out[0].MsgID, ".", 2)[0])
+	}
+	post := exchange.NewWebhooks(5*time.Second, true)
+	res, err := a.SendWebhooks(ctx, post, 100)
+	if err != nil || res.Delivered != 3 || res.Retried != 1 {
+		t.Fatalf("first pass = %+v, %v", res, err)
+	}
+	if len(down.delivery) != 1 || len(up.got) != 3 {
+		t.Fatalf("the receiver that is down got %d requests; the other %d", len(down.delivery), len(up.got))
+	}
+	c.Add(time.Hour)
+	if res, err := a.SendWebhooks(ctx, post, 100); err != nil || res.Delivered != 3 {
+		t.Fatalf("second pass = %+v, %v", res, err)
+	}
+	if strings.Join(down.got, ",") != strings.Join(ids, ",") || strings.Join(up.got, ",") != strings.Join(ids, ",") {
+		t.Fatalf("order: %v and %v, want %v", down.got, up.got, ids)
+	}
 }

@@ -23,6 +23,9 @@ type JetStreamConfig struct {
 	// Nats-Msg-Id it saw within it); 0 = 24 hours, long enough for a relay that was down a day.
 	Duplicates time.Duration
 	Name       string // the client name the server shows
+	// CredsFile is a NATS user credentials file (JWT and nkey seed), when the server requires
+	// one; "" connects without.
+	CredsFile string
 }
 
 // JetStream publishes outbox messages to one stream. It implements app.Publisher.
@@ -41,8 +44,11 @@ func DialJetStream(ctx context.Context, c JetStreamConfig) (*JetStream, error) {
 	if c.Duplicates == 0 {
 		c.Duplicates = 24 * time.Hour
 	}
-	nc, err := nats.Connect(c.URL, nats.Name(c.Name), nats.Timeout(5*time.Second), nats.MaxReconnects(-1),
-		nats.ReconnectWait(2*time.Second))
+	opts := []nats.Option{nats.Name(c.Name), nats.Timeout(5 * time.Second), nats.MaxReconnects(-1), nats.ReconnectWait(2 * time.Second)}
+	if c.CredsFile != "" {
+		opts = append(opts, nats.UserCredentials(c.CredsFile))
+	}
+	nc, err := nats.Connect(c.URL, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS: %w", err)
 	}

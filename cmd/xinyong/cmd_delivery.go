@@ -23,6 +23,7 @@ import (
 // deliveryFlags are the delivery settings, shared by serve, demo and `outbox relay`.
 type deliveryFlags struct {
 	natsURL, stream, prefix string
+	natsCreds               string
 	taskDays                int
 	allowPrivate            bool
 	interval                time.Duration
@@ -30,6 +31,7 @@ type deliveryFlags struct {
 
 func (d *deliveryFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&d.natsURL, "nats", getenv("XINYONG_NATS_URL"), "NATS 地址，未配置时发件箱只累积 / NATS URL; unset, the outbox only accumulates (XINYONG_NATS_URL)")
+	fs.StringVar(&d.natsCreds, "nats-creds", getenv("XINYONG_NATS_CREDS"), "NATS 用户凭据文件 / NATS user credentials file (XINYONG_NATS_CREDS)")
 	fs.StringVar(&d.stream, "nats-stream", envOr(getenv, "XINYONG_NATS_STREAM", "XINYONG"), "JetStream 流名称 / JetStream stream name (XINYONG_NATS_STREAM)")
 	fs.StringVar(&d.prefix, "nats-prefix", envOr(getenv, "XINYONG_NATS_PREFIX", "xinyong"), "NATS 主题前缀 / subject prefix (XINYONG_NATS_PREFIX)")
 	days, _ := strconv.Atoi(getenv("XINYONG_TASK_DAYS"))
@@ -47,7 +49,7 @@ func (d *deliveryFlags) apply(a *app.App) {
 }
 
 func (d *deliveryFlags) jetStream() exchange.JetStreamConfig {
-	return exchange.JetStreamConfig{URL: d.natsURL, Stream: d.stream, Prefix: d.prefix, Name: "xinyong"}
+	return exchange.JetStreamConfig{URL: d.natsURL, Stream: d.stream, Prefix: d.prefix, Name: "xinyong", CredsFile: d.natsCreds}
 }
 
 // dialer returns the loop's publisher factory, nil when no NATS is configured.

@@ -430,6 +430,9 @@ func (a *App) AnswerObjection(ctx context.Context, p *auth.Principal, caseID int
 		return nil, err
 	}
 	a.deliver(ctx, c.SubjectKey, sent)
+	if ans.Action == credit.ActRevoke {
+		a.rescoreAfter(ctx, c.SubjectID) // a correction rescored through its import
+	}
 	return c, nil
 }
 
@@ -719,6 +722,9 @@ func (a *App) RepairStep(ctx context.Context, p *auth.Principal, caseID int64, a
 		return nil, err
 	}
 	a.deliver(ctx, c.SubjectKey, sent)
+	if act == credit.ActApprove {
+		a.rescoreAfter(ctx, c.SubjectID)
+	}
 	return c, nil
 }
 

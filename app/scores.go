@@ -232,6 +232,10 @@ func (a *App) PreviewScorecard(ctx context.Context, card *credit.Scorecard, samp
 	sample = min(max(sample, 1), MaxPreviewSample)
 	p := &Preview{Card: card, MinTotal: card.Max, MaxTotal: card.Min}
 	now := a.Now().UTC()
+	withdrawn, err := a.Store.WithdrawnRecords(ctx)
+	if err != nil {
+		return nil, err
+	}
 	counts, curCounts := map[string]int{}, map[string]int{}
 	ev := &credit.Evaluator{}
 	var sc, sc2 credit.Score
@@ -247,6 +251,7 @@ func (a *App) PreviewScorecard(ctx context.Context, card *credit.Scorecard, samp
 		}
 		after = chunk[len(chunk)-1].ID
 		for _, sub := range chunk {
+			sub.Records = dropWithdrawn(sub.Records, withdrawn)
 			if p.Sampled >= sample || !cc.Scores(sub.Kind.Class(), sub.Records) {
 				continue
 			}
@@ -355,6 +360,10 @@ func (a *App) RecomputeAll(ctx context.Context, actor string, progress func(done
 		return nil, err
 	}
 	now := a.Now().UTC()
+	withdrawn, err := a.Store.WithdrawnRecords(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	raw := make(chan []store.ScoringSubject, 2)
@@ -386,7 +395,7 @@ func (a *App) RecomputeAll(ctx context.Context, actor string, progress func(done
 			defer wg.Done()
 			ev := &credit.Evaluator{}
 			for chunk := range raw {
-				out := evaluateChunk(s, ev, chunk, now)
+				out := evaluateChunk(s, ev, chunk, now, withdrawn)
 				select {
 				case done <- out:
 				case <-ctx.Done():
@@ -400,11 +409,12 @@ func (a *App) RecomputeAll(ctx context.Context, actor string, progress func(done
 }
 
 // evaluateChunk scores one chunk of subjects on every card that applies to each.
-func evaluateChunk(s *scoring, ev *credit.Evaluator, chunk []store.ScoringSubject, now time.Time) *scoredChunk {
+func evaluateChunk(s *scoring, ev *credit.Evaluator, chunk []store.ScoringSubject, now time.Time, withdrawn map[int64]bool) *scoredChunk {
 	out := &scoredChunk{ids: make([]int64, len(chunk)), keys: make(map[int64]string, len(chunk)),
 		scores: map[string][]*credit.Score{}, n: len(chunk)}
-	for i, sub := range chunk {
-		out.ids[i] = sub.ID
+	for i := range chunk {
+		out.ids[i] = chunk[i].ID
+		chunk[i].Records = dropWithdrawn(chunk[i].Records, withdrawn)
 	}
 	for _, cc := range s.cards {
 		list := make([]credit.Score, 0, len(chunk))
@@ -524,6 +534,10 @@ func (a *App) RescoreSubjects(ctx context.Context, ids []int64) error {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	now := a.Now().UTC()
+	withdrawn, err := a.Store.WithdrawnRecords(ctx)
+	if err != nil {
+		return err
+	}
 	ev := &credit.Evaluator{}
 	for start := 0; start < len(ids); start += RecomputeChunk {
 		subs, err := a.Store.ScoringSubjects(ctx, ids[start:min(start+RecomputeChunk, len(ids))], s.items)
@@ -533,7 +547,7 @@ func (a *App) RescoreSubjects(ctx context.Context, ids []int64) error {
 		if len(subs) == 0 {
 			continue
 		}
-		if err := a.writeScores(ctx, ActorSystem, evaluateChunk(s, ev, subs, now), &RecomputeStats{}); err != nil {
+		if err := a.writeScores(ctx, ActorSystem, evaluateChunk(s, ev, subs, now, withdrawn), &RecomputeStats{}); err != nil {
 			return err
 		}
 	}
@@ -607,6 +621,11 @@ func (a *App) ExplainSubject(ctx context.Context, sub *credit.Subject) ([]*Score
 	if err != nil {
 		return nil, err
 	}
+	withdrawn, err := a.Store.WithdrawnRecords(ctx)
+	if err != nil {
+		return nil, err
+	}
+	recs = dropWithdrawn(recs, withdrawn)
 	now := a.Now().UTC()
 	items := map[string]string{}
 	for _, it := range a.Catalog().Items {
@@ -787,4 +806,37 @@ func (a *App) GradeDistribution(ctx context.Context, code string) ([]GradeCount,
 		out = append(out, GradeCount{Grade: g.Grade, Name: g.NameZH, Count: int(m[g.Grade])})
 	}
 	return out, nil
+}
+
+// dropWithdrawn leaves out the records a repair or a revocation took out of use (信用修复,
+// 异议撤销): a repaired record stays in the archive and in government sharing, but like the
+// portal and the window check, scores stop counting it; a revoked one was wrong.
+func dropWithdrawn(recs []*credit.Record, withdrawn map[int64]bool) []*credit.Record {
+	if len(withdrawn) == 0 {
+		return recs
+	}
+	var out []*credit.Record
+	for i, r := range recs {
+		if withdrawn[r.ID] {
+			if out == nil {
+				out = append(make([]*credit.Record, 0, len(recs)-1), recs[:i]...)
+			}
+			continue
+		}
+		if out != nil {
+			out = append(out, r)
+		}
+	}
+	if out == nil {
+		return recs
+	}
+	return out
+}
+
+// rescoreAfter rescores one subject after a record of it was corrected, revoked or repaired.
+// The change is committed already; a failure is logged and the daily recompute catches up.
+func (a *App) rescoreAfter(ctx context.Context, subjectID int64) {
+	if err := a.RescoreSubjects(ctx, []int64{subjectID}); err != nil {
+		a.Log.Error("rescore after a record change", "subject", subjectID, "err", err)
+	}
 }

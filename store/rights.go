@@ -19,6 +19,9 @@ type RightsReader interface {
 	RecordStates(ctx context.Context, subjectID int64) (map[RecordKey]*credit.RecordState, error)
 	// RecordState returns one record's state, ENOTFOUND when nothing happened to it.
 	RecordState(ctx context.Context, key RecordKey) (*credit.RecordState, error)
+	// WithdrawnRecords returns the ids of the current versions of every record a repair or a
+	// revocation took out of use (scores and other public uses leave them out); there are few.
+	WithdrawnRecords(ctx context.Context) (map[int64]bool, error)
 	// PublicationExpired returns up to limit current, published records whose publication
 	// period ended at or before now and that are not yet marked expired, oldest end first.
 	PublicationExpired(ctx context.Context, now time.Time, limit int) ([]*credit.Record, error)

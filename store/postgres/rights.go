@@ -55,6 +55,26 @@ func (r reader) RecordStates(ctx context.Context, subjectID int64) (map[store.Re
 	return out, rows.Err()
 }
 
+// WithdrawnRecords returns the ids of the current versions of the records repaired or revoked.
+func (r reader) WithdrawnRecords(ctx context.Context) (map[int64]bool, error) {
+	rows, err := r.q.Query(ctx, `SELECT r.id FROM record_status s
+		JOIN records r ON r.dept = s.dept AND r.item = s.item AND r.source_id = s.source_id AND r.status = 'active'
+		WHERE s.repaired_at IS NOT NULL OR s.revoked_at IS NOT NULL`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
 func (r reader) RecordState(ctx context.Context, k store.RecordKey) (*credit.RecordState, error) {
 	st, err := scanState(r.q.QueryRow(ctx, `SELECT `+stateCols+` FROM record_status WHERE dept = $1 AND item = $2 AND source_id = $3`,
 		k.Dept, k.Item, k.SourceID))

@@ -40,6 +40,23 @@ func testRecordStates(t *testing.T, s store.Store) {
 	if err != nil || len(all) != 1 || all[k1].RepairCase != 6 {
 		t.Fatalf("RecordStates = %+v, %v", all, err)
 	}
+	// A repaired record is withdrawn; one only under objection is not.
+	k2 := store.RecordKey{Dept: "scjg", Item: "admin_penalty", SourceID: "S2"}
+	update(t, s, func(tx store.Tx) error {
+		return tx.PutRecordState(&credit.RecordState{SubjectID: a.ID, Dept: k2.Dept, Item: k2.Item, SourceID: k2.SourceID, Objection: 7, UpdatedAt: t0})
+	})
+	if w, err := s.WithdrawnRecords(ctx); err != nil || len(w) != 1 || !w[r1.ID] {
+		t.Fatalf("WithdrawnRecords = %v, %v", w, err)
+	}
+	update(t, s, func(tx store.Tx) error {
+		return tx.PutRecordState(&credit.RecordState{SubjectID: a.ID, Dept: k2.Dept, Item: k2.Item, SourceID: k2.SourceID, RevokedAt: t0, UpdatedAt: t0})
+	})
+	if w, err := s.WithdrawnRecords(ctx); err != nil || len(w) != 2 || !w[r2.ID] {
+		t.Fatalf("WithdrawnRecords after a revocation = %v, %v", w, err)
+	}
+	update(t, s, func(tx store.Tx) error {
+		return tx.PutRecordState(&credit.RecordState{SubjectID: a.ID, Dept: k2.Dept, Item: k2.Item, SourceID: k2.SourceID, UpdatedAt: t0})
+	})
 
 	// The expiry job's query: only S2 ended by t0+1, until it is marked.
 	exp, err := s.PublicationExpired(ctx, t0, 10)

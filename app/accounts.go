@@ -20,8 +20,9 @@ const (
 	DeptLevelCity   = "city"   // 市级
 	DeptLevelCounty = "county" // 区县级
 	// DeptLevelPartner is an authorised partner outside government (授权合作机构), such as a
-	// bank monitoring its borrowers: it gets API tokens with the subscriptions:write scope and
-	// nothing a government department has.
+	// bank monitoring its borrowers or checking a consenting person's grade: it gets API tokens
+	// with the subscriptions:write and scores:verify scopes and nothing a government
+	// department has.
 	DeptLevelPartner = "partner"
 )
 

@@ -148,8 +148,8 @@ func noPartnerUsers(ctx context.Context, tx store.Reader, dept string) error {
 		return err
 	}
 	if d, ok := findDept(ds, dept); ok && d.Level == DeptLevelPartner {
-		return invalidField("dept", credit.RuleDepartment, "授权合作机构不设控制台账户，只能使用 subscriptions:write 权限的 API 令牌 / "+
-			"a partner has no console accounts, only API tokens with the subscriptions:write scope")
+		return invalidField("dept", credit.RuleDepartment, "授权合作机构不设控制台账户，只能使用 subscriptions:write 或 scores:verify 权限的 API 令牌 / "+
+			"a partner has no console accounts, only API tokens with the subscriptions:write or scores:verify scope")
 	}
 	return nil
 }
@@ -178,9 +178,9 @@ func partnerScopes(ctx context.Context, tx store.Reader, dept string, scopes []a
 	}
 	if d, ok := findDept(ds, dept); ok && d.Level == DeptLevelPartner {
 		for _, sc := range scopes {
-			if sc != auth.ScopeSubscriptionsWrite {
-				return invalidField("scopes", credit.RuleEnum, "授权合作机构的令牌只能有 subscriptions:write 权限 / "+
-					"a partner's token may hold the subscriptions:write scope only")
+			if sc != auth.ScopeSubscriptionsWrite && sc != auth.ScopeScoresVerify {
+				return invalidField("scopes", credit.RuleEnum, "授权合作机构的令牌只能有 subscriptions:write 与 scores:verify 权限 / "+
+					"a partner's token may hold the subscriptions:write and scores:verify scopes only")
 			}
 		}
 	}

@@ -634,6 +634,10 @@ func TestPartnersHaveTokensOnly(t *testing.T) {
 	if _, _, err := a.IssueToken(ctx, cliOp, "bank", "贷后", []auth.Scope{auth.ScopeRecordsRead}, expires); credit.ErrorCode(err) != credit.EINVALID {
 		t.Fatalf("a partner token with records:read: %v", err)
 	}
+	// A partner also checks a consenting person's grade (授权查询).
+	if _, _, err := a.IssueToken(ctx, cliOp, "bank", "信易贷", []auth.Scope{auth.ScopeScoresVerify}, expires); err != nil {
+		t.Fatalf("a partner's scores:verify token: %v", err)
+	}
 	if _, _, err := a.IssueToken(ctx, cliOp, "bank", "贷后", []auth.Scope{auth.ScopeSubscriptionsWrite}, expires); err != nil {
 		t.Fatal(err)
 	}

@@ -261,6 +261,9 @@ func Check(ctx context.Context, o CheckOptions) ([]Result, error) {
 	out = append(out, rs...)
 
 	// Batch verification of a generated file.
+	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
+		return nil, err
+	}
 	path := filepath.Join(o.Dir, fmt.Sprintf("codes-%d.csv", o.BatchCodes))
 	if err := writeCodes(path, o.BatchCodes, sample); err != nil {
 		return nil, err

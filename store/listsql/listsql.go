@@ -39,6 +39,8 @@ type DB interface {
 	QueryRow(ctx context.Context, query string, args ...any) Row
 	// IsUnique reports whether err is a unique-key violation.
 	IsUnique(err error) bool
+	// NextIDs reserves n new ids of table's id column (inside the write transaction).
+	NextIDs(ctx context.Context, table string, n int) ([]int64, error)
 }
 
 // Bulker is a DB with a bulk path (PostgreSQL COPY).
@@ -619,30 +621,57 @@ func (t Tx) InsertListBatch(b *credit.ListBatch) error {
 	return err
 }
 
+// checkChunk is how many checks (or measures) one multi-row insert carries: ids are reserved
+// first, so a batch verification logs thousands of checks in a few statements.
+const checkChunk = 400
+
 // InsertChecks implements store.ListsTx.
 func (t Tx) InsertChecks(cs []*store.Check) error {
-	for _, c := range cs {
-		month := c.At.UTC().Format("2006-01")
-		err := t.DB.QueryRow(t.Ctx, `INSERT INTO checks (at, month, actor, dept, matter, subject_key, found, verdict, measures, batch_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, unix(c.At), month, c.Actor, c.Dept, c.Matter, c.SubjectKey,
-			flag(c.Found), string(c.Verdict), int64(len(c.Measures)), c.BatchID).Scan(&c.ID)
-		if err != nil {
+	if len(cs) == 0 {
+		return nil
+	}
+	ids, err := t.DB.NextIDs(t.Ctx, "checks", len(cs))
+	if err != nil {
+		return err
+	}
+	var margs []any
+	nm := 0
+	flushMeasures := func() error {
+		if nm == 0 {
+			return nil
+		}
+		_, err := t.DB.Exec(t.Ctx, `INSERT INTO check_measures (check_id, measure, month, dept, checker_dept, direction, effect,
+			mandatory, entry_id, list_type, pending) VALUES `+rowPlaceholders(nm, 11), margs...)
+		margs, nm = margs[:0], 0
+		return err
+	}
+	for start := 0; start < len(cs); start += checkChunk {
+		part := cs[start:min(start+checkChunk, len(cs))]
+		args := make([]any, 0, len(part)*11)
+		for i, c := range part {
+			c.ID = ids[start+i]
+			month := c.At.UTC().Format("2006-01")
+			args = append(args, c.ID, unix(c.At), month, c.Actor, c.Dept, c.Matter, c.SubjectKey, flag(c.Found), string(c.Verdict),
+				int64(len(c.Measures)), c.BatchID)
+		}
+		if _, err := t.DB.Exec(t.Ctx, `INSERT INTO checks (id, at, month, actor, dept, matter, subject_key, found, verdict, measures, batch_id)
+			VALUES `+rowPlaceholders(len(part), 11), args...); err != nil {
 			return err
 		}
-		if len(c.Measures) == 0 {
-			continue
-		}
-		args := make([]any, 0, len(c.Measures)*11)
-		for _, m := range c.Measures {
-			args = append(args, c.ID, m.Measure, month, m.Dept, c.Dept, string(m.Direction), string(m.Effect), flag(m.Mandatory),
-				m.EntryID, m.List, flag(m.Pending))
-		}
-		if _, err := t.DB.Exec(t.Ctx, `INSERT INTO check_measures (check_id, measure, month, dept, checker_dept, direction, effect,
-			mandatory, entry_id, list_type, pending) VALUES `+rowPlaceholders(len(c.Measures), 11), args...); err != nil {
-			return err
+		for _, c := range part {
+			month := c.At.UTC().Format("2006-01")
+			for _, m := range c.Measures {
+				margs = append(margs, c.ID, m.Measure, month, m.Dept, c.Dept, string(m.Direction), string(m.Effect), flag(m.Mandatory),
+					m.EntryID, m.List, flag(m.Pending))
+				if nm++; nm == checkChunk {
+					if err := flushMeasures(); err != nil {
+						return err
+					}
+				}
+			}
 		}
 	}
-	return nil
+	return flushMeasures()
 }
 
 // PutFeedback implements store.ListsTx.

@@ -73,6 +73,24 @@ func (d listDB) QueryRow(ctx context.Context, query string, args ...any) listsql
 
 func (d listDB) IsUnique(err error) bool { return isUnique(err) }
 
+// NextIDs reserves n values of table's id sequence.
+func (d listDB) NextIDs(ctx context.Context, table string, n int) ([]int64, error) {
+	rows, err := d.q.Query(ctx, `SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)`, table, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // Bulk copies rows into table with COPY (listsql.Bulker).
 func (d listDB) Bulk(ctx context.Context, table string, cols []string, rows [][]any) error {
 	if d.tx == nil {

@@ -123,6 +123,20 @@ func (d listDB) QueryRow(ctx context.Context, query string, args ...any) listsql
 
 func (d listDB) IsUnique(err error) bool { return err != nil && isUnique(err) }
 
+// NextIDs reserves ids after the largest one: SQLite has one writer, and this runs inside its
+// transaction, so no other insert can take them meanwhile.
+func (d listDB) NextIDs(ctx context.Context, table string, n int) ([]int64, error) {
+	var last int64
+	if err := d.q.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM `+table).Scan(&last); err != nil { // #nosec G202 -- table is one of this package's own table names
+		return nil, err
+	}
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = last + int64(i) + 1
+	}
+	return ids, nil
+}
+
 // AnalyzeLists refreshes the query planner's statistics of the list tables after a bulk load.
 func (db *DB) AnalyzeLists(ctx context.Context) error {
 	_, err := db.write.ExecContext(ctx, `ANALYZE list_entries`)

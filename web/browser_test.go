@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -23,72 +22,17 @@ import (
 // XINYONG_TEST_BROWSER holds the path of a Chromium binary; XINYONG_TEST_SHOTS, when set,
 // names a directory that gets a copy of the screenshots for a person to look at.
 func TestBrowser(t *testing.T) {
-	chromium := os.Getenv("XINYONG_TEST_BROWSER")
-	if chromium == "" {
-		t.Skip("XINYONG_TEST_BROWSER not set: path to a Chromium binary")
-	}
+	bin := chromium(t)
 	e := newEnv(t, Config{})
 	// The first admin, as `xinyong demo` or `xinyong user add --roles admin` makes it.
 	e.addUser("admin", "fgw", auth.RoleAdmin)
 	ts := httptest.NewServer(e.h)
 	defer ts.Close()
 
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(ctx)
-	defer cancelTab()
+	h := startHeadless(t, bin, 20*time.Second)
+	ctx := h.ctx
 
-	// Collect console errors (CSP violations among them) while the test runs.
-	consoleCtx, stopConsole := context.WithCancel(ctx)
-	messages := chromedp.Console(consoleCtx)
-	var problems []string
-	consoleDone := make(chan struct{})
-	go func() {
-		defer close(consoleDone)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
-				problems = append(problems, m.String())
-			}
-		}
-	}()
-
-	shots := t.TempDir()
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name), png, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if dir := os.Getenv("XINYONG_TEST_SHOTS"); dir != "" {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	shot := h.Shot
 	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, steps...); err != nil {
@@ -177,8 +121,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	stopConsole()
-	<-consoleDone
+	problems := h.Problems()
 	if !strings.Contains(signedIn, "admin") || !strings.Contains(signedIn, "市发展和改革委员会") || !strings.Contains(signedIn, "信用办管理员") {
 		t.Errorf("console header: %q", signedIn)
 	}

@@ -1,10 +1,7 @@
 package web
 
 import (
-	"context"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,12 +15,9 @@ import (
 // TestBrowserDelivery drives headless Chromium through the delivery pages as a department's
 // reviewer would: the task inbox, a response through the form, the subscriptions page with a new
 // subscription and its secret shown once; and the credit office's delivery status page.
-// XINYONG_TEST_SHOTS, when set, receives the screenshots.
+// XINYONG_TEST_SHOTS, when set, receives the screenshots. It fails on any browser console error.
 func TestBrowserDelivery(t *testing.T) {
-	chromium := os.Getenv("XINYONG_TEST_BROWSER")
-	if chromium == "" {
-		t.Skip("XINYONG_TEST_BROWSER not set: path to a Chromium binary")
-	}
+	bin := chromium(t)
 	e := newEnv(t, Config{})
 	e.deliveryFixture(t, "scjg")
 	e.addUser("rev", "scjg", auth.RoleReviewer)
@@ -31,30 +25,10 @@ func TestBrowserDelivery(t *testing.T) {
 	ts := httptest.NewServer(e.h)
 	defer ts.Close()
 
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.Flag("disable-dev-shm-usage", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(ctx)
-	defer cancelTab()
+	h := startHeadless(t, bin, 30*time.Second)
+	ctx := h.ctx
 
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if dir := os.Getenv("XINYONG_TEST_SHOTS"); dir != "" {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	shot := h.Shot
 	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, steps...); err != nil {
@@ -116,5 +90,8 @@ func TestBrowserDelivery(t *testing.T) {
 	}
 	if !strings.Contains(state, "待发送") {
 		t.Errorf("outbox state: %q", state)
+	}
+	for _, p := range h.Problems() {
+		t.Errorf("browser console: %s", p)
 	}
 }

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"context"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,39 +17,15 @@ import (
 // matter, see the block verdict with the measure and its legal basis, record feedback, and
 // find it on the check record. It fails on any console error (CSP violations included).
 func TestBrowserClerkCheck(t *testing.T) {
-	chromium := os.Getenv("XINYONG_TEST_BROWSER")
-	if chromium == "" {
-		t.Skip("XINYONG_TEST_BROWSER not set: path to a Chromium binary")
-	}
+	bin := chromium(t)
 	e := newEnv(t, Config{})
 	e.courtDefaulter(e.f.CodeA, e.f.NameA)
 	e.addUser("clerk", "cz", auth.RoleClerk)
 	ts := httptest.NewServer(e.h)
 	defer ts.Close()
 
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.Flag("disable-dev-shm-usage", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(ctx)
-	defer cancelTab()
-	consoleCtx, stopConsole := context.WithCancel(ctx)
-	messages := chromedp.Console(consoleCtx)
-	var problems []string
-	consoleDone := make(chan struct{})
-	go func() {
-		defer close(consoleDone)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
-				problems = append(problems, m.String())
-			}
-		}
-	}()
+	h := startHeadless(t, bin, 30*time.Second)
+	ctx := h.ctx
 	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, steps...); err != nil {
@@ -84,8 +58,7 @@ func TestBrowserClerkCheck(t *testing.T) {
 		chromedp.Click(chromedp.CSS("button.feedback-submit")), chromedp.WaitVisible(chromedp.ID("done")))
 	// Step 4: done, the record shows it.
 	record := text("#check-measures")
-	stopConsole()
-	<-consoleDone
+	problems := h.Problems()
 
 	if verdict.Value != "block" {
 		t.Errorf("verdict %q, want block", verdict.Value)

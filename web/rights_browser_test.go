@@ -26,10 +26,7 @@ import (
 // approves it; the record leaves the portal but stays in the archive and in the government
 // view, marked repaired. It fails on any browser console error (CSP violations included).
 func TestBrowserRights(t *testing.T) {
-	chromium := os.Getenv("XINYONG_TEST_BROWSER")
-	if chromium == "" {
-		t.Skip("XINYONG_TEST_BROWSER not set: path to a Chromium binary")
-	}
+	bin := chromium(t)
 	e := newEnv(t, Config{})
 	e.addUser("admin", "fgw", auth.RoleAdmin)
 	e.addUser("shen.he", "scjg", auth.RoleReviewer)
@@ -53,33 +50,8 @@ func TestBrowserRights(t *testing.T) {
 	ts := httptest.NewServer(e.h)
 	defer ts.Close()
 
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(ctx)
-	defer cancelTab()
-	consoleCtx, stopConsole := context.WithCancel(ctx)
-	messages := chromedp.Console(consoleCtx)
-	var problems []string
-	consoleDone := make(chan struct{})
-	go func() {
-		defer close(consoleDone)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
-				problems = append(problems, m.String())
-			}
-		}
-	}()
+	h := startHeadless(t, bin, 60*time.Second)
+	ctx := h.ctx
 	clearCookies := chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{})
 		return err
@@ -98,15 +70,7 @@ func TestBrowserRights(t *testing.T) {
 		}
 		return s
 	}
-	shot := func(name string) {
-		t.Helper()
-		if dir := os.Getenv("XINYONG_TEST_SHOTS"); dir != "" {
-			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
-			if err == nil && os.MkdirAll(dir, 0o755) == nil {
-				_ = os.WriteFile(filepath.Join(dir, name), png, 0o644)
-			}
-		}
-	}
+	shot := h.Shot
 	asSubject := func() {
 		t.Helper()
 		do("subject sign-in", clearCookies, chromedp.Navigate(ts.URL+"/my/login?lang=zh"),
@@ -213,8 +177,7 @@ func TestBrowserRights(t *testing.T) {
 	govView := text("main")
 	shot("rights-gov.png")
 
-	stopConsole()
-	<-consoleDone
+	problems := h.Problems()
 	if objStatus != "异议处理中" || corrected != "已更正" || submitted != "待信用办审查" || returned != "退回补正" ||
 		resubmitted != "待信用办审查" || forwarded != "待认定部门决定" || approved != "准予修复" {
 		t.Errorf("statuses: %q %q %q %q %q %q %q", objStatus, corrected, submitted, returned, resubmitted, forwarded, approved)

@@ -1,0 +1,28 @@
+package web
+
+import (
+	"net/http"
+	"testing"
+)
+
+// TestSubjectPageLists: the portal subject page shows the subject's published entries of
+// public lists, in Chinese and in English, and the portal navigation leads to /lists.
+func TestSubjectPageLists(t *testing.T) {
+	e := newEnv(t, Config{})
+	f := e.f
+	w := e.get("/subjects/" + f.CodeA)
+	wantStatus(t, w, http.StatusOK)
+	contains(t, w.Body.String(), `id="subject-lists"`, "未列入名单", `href="/lists"`)
+	lacks(t, w.Body.String(), `data-list="court_defaulter"`)
+
+	e.courtDefaulter(f.CodeA, f.NameA)
+	w = e.get("/subjects/" + f.CodeA)
+	wantStatus(t, w, http.StatusOK)
+	contains(t, w.Body.String(), `data-list="court_defaulter"`, "失信被执行人名单", "第一批", "有履行能力而拒不履行", "最高人民法院关于公布失信被执行人名单信息的若干规定")
+	w = e.get("/subjects/" + f.CodeA + "?lang=en")
+	wantStatus(t, w, http.StatusOK)
+	contains(t, w.Body.String(), "Credit lists", "Dishonest judgment debtors (court defaulters)", "batch 1", "Legal basis")
+	// Another subject is on no list.
+	w = e.get("/subjects/" + f.CodeB)
+	lacks(t, w.Body.String(), `data-list="court_defaulter"`)
+}

@@ -34,6 +34,40 @@ func removesPanel(l lang, refs []credit.ListRef) removesData {
 	return removesData{L: l, RemovesFrom: refs}
 }
 
+// subjectListJSON is one list entry of a subject in the API.
+type subjectListJSON struct {
+	EntryID    int64              `json:"entry_id"`
+	List       string             `json:"list"`
+	NameZH     string             `json:"name_zh"`
+	NameEN     string             `json:"name_en,omitempty"`
+	Polarity   credit.Direction   `json:"polarity"`
+	Basis      string             `json:"basis"`
+	BatchNo    int                `json:"batch_no,omitempty"`
+	Batch      string             `json:"batch,omitempty"`
+	ValidFrom  string             `json:"valid_from"`
+	ValidUntil string             `json:"valid_until,omitempty"`
+	Reason     string             `json:"reason"`
+	Document   string             `json:"document,omitempty"`
+	Status     credit.EntryStatus `json:"status,omitempty"`
+	EndReason  string             `json:"end_reason,omitempty"`
+}
+
+// listsJSON turns a subject's list entries into the API's form; status and end reason only
+// for the government view.
+func listsJSON(es []app.SubjectListEntry, gov bool) []subjectListJSON {
+	out := []subjectListJSON{}
+	for _, x := range es {
+		j := subjectListJSON{EntryID: x.Entry.ID, List: x.Type.Code, NameZH: x.Type.NameZH, NameEN: x.Type.NameEN, Polarity: x.Type.Direction,
+			Basis: x.Type.Basis, BatchNo: x.Entry.BatchNo, Batch: x.Batch, ValidFrom: day(x.Entry.ValidFrom), ValidUntil: day(x.Entry.ValidUntil),
+			Reason: x.Entry.Reason, Document: x.Entry.Document}
+		if gov {
+			j.Status, j.EndReason = x.Entry.Status, x.Entry.EndReason
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
 // subjectListsMessages are the partial's texts, merged into messages.
 var subjectListsMessages = map[string][2]string{
 	"slists.title":        {"名单信息", "Credit lists"},

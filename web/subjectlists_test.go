@@ -22,6 +22,11 @@ func TestSubjectPageLists(t *testing.T) {
 	w = e.get("/subjects/" + f.CodeA + "?lang=en")
 	wantStatus(t, w, http.StatusOK)
 	contains(t, w.Body.String(), "Credit lists", "Dishonest judgment debtors (court defaulters)", "batch 1", "Legal basis")
+	// The API carries the same entries.
+	w = e.get("/api/v1/subjects/" + f.CodeA)
+	wantStatus(t, w, http.StatusOK)
+	contains(t, w.Body.String(), `"lists": [`, `"list": "court_defaulter"`, `"batch": "第一批"`)
+	lacks(t, w.Body.String(), `"end_reason"`)
 	// Another subject is on no list.
 	w = e.get("/subjects/" + f.CodeB)
 	lacks(t, w.Body.String(), `data-list="court_defaulter"`)

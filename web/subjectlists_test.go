@@ -21,7 +21,10 @@ func TestSubjectPageLists(t *testing.T) {
 	contains(t, w.Body.String(), `data-list="court_defaulter"`, "失信被执行人名单", "第一批", "有履行能力而拒不履行", "最高人民法院关于公布失信被执行人名单信息的若干规定")
 	w = e.get("/subjects/" + f.CodeA + "?lang=en")
 	wantStatus(t, w, http.StatusOK)
-	contains(t, w.Body.String(), "Credit lists", "Dishonest judgment debtors (court defaulters)", "batch 1", "Legal basis")
+	contains(t, w.Body.String(), "Credit lists", "Dishonest judgment debtors (court defaulters)", "batch 1", "Legal basis",
+		// The enterprise grade panel too: the card's English name, no Chinese grade name.
+		`id="public-grades"`, "Public credit evaluation", "<dt>Public credit evaluation</dt>")
+	lacks(t, w.Body.String(), "<dt>公共信用综合评价</dt>", `id="lists-title">名单信息`)
 	// The API carries the same entries.
 	w = e.get("/api/v1/subjects/" + f.CodeA)
 	wantStatus(t, w, http.StatusOK)

@@ -2,7 +2,10 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
+
+	"github.com/xinyong/xinyong/auth"
 )
 
 // TestSubjectPageLists: the portal subject page shows the subject's published entries of
@@ -30,6 +33,15 @@ func TestSubjectPageLists(t *testing.T) {
 	wantStatus(t, w, http.StatusOK)
 	contains(t, w.Body.String(), `"lists": [`, `"list": "court_defaulter"`, `"batch": "第一批"`)
 	lacks(t, w.Body.String(), `"end_reason"`)
+	// The government view shows the entry with its status, in a logged read.
+	e.addUser("gov-clerk", "zjj", auth.RoleClerk)
+	clerk := e.sessionHdr(e.signIn("gov-clerk"))
+	w = e.get("/console/subjects/"+f.CodeA+"?"+url.Values{"purpose": {govMatter}}.Encode(), clerk...)
+	wantStatus(t, w, http.StatusOK)
+	contains(t, w.Body.String(), `data-list="court_defaulter"`, "生效", `id="gov-logged"`)
+	w = e.get("/api/v1/gov/subjects/"+f.CodeA+"?"+url.Values{"purpose": {govMatter}}.Encode(), clerk...)
+	wantStatus(t, w, http.StatusOK)
+	contains(t, w.Body.String(), `"status": "published"`, `"list": "court_defaulter"`)
 	// Another subject is on no list.
 	w = e.get("/subjects/" + f.CodeB)
 	lacks(t, w.Body.String(), `data-list="court_defaulter"`)

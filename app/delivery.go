@@ -249,6 +249,20 @@ func (a *App) Subscribe(ctx context.Context, p *auth.Principal, req SubscribeReq
 		if !credit.ValidListCode(l) {
 			return nil, "", invalidField("list", credit.RuleFormat, "名单类型代码无效 / invalid list type code")
 		}
+		// Only a list type of the joint catalog (a list added later by the credit office
+		// included): a misspelt code would match no change and deliver nothing, silently.
+		c, err := a.Joint(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		if _, ok := c.ListType(l); !ok {
+			known := make([]string, 0, len(c.ListTypes))
+			for _, lt := range c.ListTypes {
+				known = append(known, lt.Code)
+			}
+			return nil, "", invalidField("list", credit.RuleEnum, fmt.Sprintf("没有名单类型「%s」，可订阅的名单：%s / no list type %q; known lists: %s",
+				l, strings.Join(known, "、"), l, strings.Join(known, ", ")))
+		}
 		s.TargetKey, s.Label = l, l
 	default:
 		return nil, "", invalidField("target", credit.RuleEnum, "订阅对象须为 subject（主体）或 list（名单）/ the target must be subject or list")

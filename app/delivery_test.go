@@ -48,7 +48,7 @@ func deliveryApp(t *testing.T) (*app.App, *clock) {
 }
 
 func change(kind credit.ChangeKind, depts ...string) credit.StatusChange {
-	return credit.StatusChange{Kind: kind, SubjectKey: orgCode, List: "black", EntryID: 3, Depts: depts,
+	return credit.StatusChange{Kind: kind, SubjectKey: orgCode, List: "black_list", EntryID: 3, Depts: depts,
 		Reason: "列入严重失信主体名单", By: "user:1"}
 }
 
@@ -60,7 +60,7 @@ func TestStatusChangedWritesTasksOutboxAndDeliveries(t *testing.T) {
 	if err != nil || !strings.HasPrefix(secret, "whsec_") || hook.TargetKey != orgCode || hook.Dept != "bank" {
 		t.Fatalf("Subscribe = %+v, %q, %v", hook, secret, err)
 	}
-	onList, _, err := a.Subscribe(ctx, reviewer, app.SubscribeRequest{Target: credit.TargetList, List: "black", Channel: credit.ChannelNATS, Purpose: "联合惩戒"}, "")
+	onList, _, err := a.Subscribe(ctx, reviewer, app.SubscribeRequest{Target: credit.TargetList, List: "black_list", Channel: credit.ChannelNATS, Purpose: "联合惩戒"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestStatusChangedWritesTasksOutboxAndDeliveries(t *testing.T) {
 	for _, k := range tasks {
 		// Made Monday 2026-11-23 17:00 China time: five working days later is Monday 11-30,
 		// answered on time until that day ends in China time.
-		if k.Status != credit.TaskOpen || !k.Deadline.Equal(time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC)) || k.List != "black" {
+		if k.Status != credit.TaskOpen || !k.Deadline.Equal(time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC)) || k.List != "black_list" {
 			t.Errorf("task %+v", k)
 		}
 	}
@@ -130,7 +130,7 @@ func TestStatusChangedWritesTasksOutboxAndDeliveries(t *testing.T) {
 func TestStatusChangedRollsBackWithItsCaller(t *testing.T) {
 	a, _ := deliveryApp(t)
 	ctx := context.Background()
-	if _, _, err := a.Subscribe(ctx, bank, app.SubscribeRequest{Target: credit.TargetList, List: "black", Channel: credit.ChannelWebhook,
+	if _, _, err := a.Subscribe(ctx, bank, app.SubscribeRequest{Target: credit.TargetList, List: "black_list", Channel: credit.ChannelWebhook,
 		URL: "http://127.0.0.1:9/", Purpose: "授信审查"}, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -184,8 +184,15 @@ func TestSubscribeRefusals(t *testing.T) {
 			t.Errorf("%s: %v, want %s", name, err, tc.code)
 		}
 	}
-	a.Delivery.AllowPrivateWebhooks = false
+	// A well-formed code that is no list type of the joint catalog names the field and rule.
 	req := ok
+	req.Target, req.List = credit.TargetList, "blacklist"
+	_, _, err := a.Subscribe(ctx, bank, req, "")
+	if e, ok := err.(*credit.Error); !ok || e.Field != "list" || e.Rule != credit.RuleEnum || !strings.Contains(e.Message, "black_list") {
+		t.Fatalf("unknown list: %v", err)
+	}
+	a.Delivery.AllowPrivateWebhooks = false
+	req = ok
 	req.URL = "http://127.0.0.1:8080/"
 	if _, _, err := a.Subscribe(ctx, bank, req, ""); credit.ErrorCode(err) != credit.EINVALID {
 		t.Fatalf("loopback webhook accepted: %v", err)
@@ -513,7 +520,7 @@ func TestRelayFailsWhatTheBrokerKeepsRefusing(t *testing.T) {
 // Subscribe: it never panics, refuses with a client error, and what it accepts is well formed.
 func FuzzSubscribe(f *testing.F) {
 	f.Add("subject", orgCode, "", "webhook", "https://bank.example.com/h", "贷后管理")
-	f.Add("list", "", "black", "nats", "", "联合惩戒")
+	f.Add("list", "", "black_list", "nats", "", "联合惩戒")
 	f.Add("subject", "11010519491231002X", "", "webhook", "http://[::1]/", "授权")
 	f.Add("list", "", "黑名单", "webhook", "javascript:alert(1)", "x")
 	f.Add("all", "", "", "sms", "", "")
@@ -573,13 +580,13 @@ func TestDeliveryLoop(t *testing.T) {
 	recv := &receiver{now: c.Now}
 	hs := httptest.NewServer(recv)
 	defer hs.Close()
-	_, secret, err := a.Subscribe(ctx, bank, app.SubscribeRequest{Target: credit.TargetList, List: "black", Channel: credit.ChannelWebhook,
+	_, secret, err := a.Subscribe(ctx, bank, app.SubscribeRequest{Target: credit.TargetList, List: "black_list", Channel: credit.ChannelWebhook,
 		URL: hs.URL, Purpose: "贷后管理"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	recv.secret = []byte(secret)
-	if _, _, err := a.Subscribe(ctx, reviewer, app.SubscribeRequest{Target: credit.TargetList, List: "black", Channel: credit.ChannelNATS, Purpose: "联合惩戒"}, ""); err != nil {
+	if _, _, err := a.Subscribe(ctx, reviewer, app.SubscribeRequest{Target: credit.TargetList, List: "black_list", Channel: credit.ChannelNATS, Purpose: "联合惩戒"}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Store.Update(ctx, func(tx store.Tx) error { return a.StatusChanged(ctx, tx, change(credit.ChangeListEnter, "fgw")) }); err != nil {
@@ -661,7 +668,7 @@ func TestWebhooksKeepOrderPerSubscriber(t *testing.T) {
 		rc  *receiver
 		url string
 	}{{down, ds.URL}, {up, us.URL}} {
-		_, secret, err := a.Subscribe(ctx, bank, app.SubscribeRequest{Target: credit.TargetList, List: "black", Channel: credit.ChannelWebhook,
+		_, secret, err := a.Subscribe(ctx, bank, app.SubscribeRequest{Target: credit.TargetList, List: "black_list", Channel: credit.ChannelWebhook,
 			URL: r.url, Purpose: "贷后管理"}, "")
 		if err != nil {
 			t.Fatal(err)

@@ -87,6 +87,8 @@ type GovSubjectView struct {
 	Purpose       string
 	// Returned is what the query log recorded of the answer.
 	Returned string
+	// Lists are all the subject's list entries, ended ones too.
+	Lists []SubjectListEntry
 }
 
 // govAccess decides what p may see in a government read with a stated purpose: an error when
@@ -250,7 +252,8 @@ func (a *App) fillGovView(ctx context.Context, v *GovSubjectView, s *credit.Subj
 			v.Groups = append(v.Groups, GovItemGroup{Item: it, Records: rs})
 		}
 	}
-	return nil
+	v.Lists, err = a.subjectLists(ctx, a.Store, s, listsGov)
+	return err
 }
 
 // govRecord labels a record's fields in the item's order, personal fields decrypted when
@@ -311,6 +314,9 @@ func govSummary(v *GovSubjectView) string {
 	levels := make([]string, len(v.Levels))
 	for i, l := range v.Levels {
 		levels[i] = string(l)
+	}
+	if len(v.Lists) > 0 {
+		b.WriteString("; list entries: " + strconv.Itoa(len(v.Lists)))
 	}
 	b.WriteString("; levels: " + strings.Join(levels, ","))
 	if v.PersonalShown {

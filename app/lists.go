@@ -271,22 +271,32 @@ func (a *App) changeEntry(ctx context.Context, p *auth.Principal, id int64, acti
 		if err := fn(e); err != nil {
 			return err
 		}
-		if err := tx.UpdateListEntry(e); err != nil {
+		if err := a.saveEntryChange(ctx, tx, c, e, was, action, actorName(p), nil); err != nil {
 			return err
-		}
-		if err := a.audit(ctx, tx, actorName(p), action, fmt.Sprintf("list_entry:%d", e.ID),
-			map[string]any{"list": e.List, "from": was, "to": e.Status, "reason": e.EndReason}); err != nil {
-			return err
-		}
-		if was == credit.EntryPublished && e.Status != credit.EntryPublished {
-			if err := a.listChanged(ctx, tx, c, e, credit.ChangeListLeave, e.EndReason, actorName(p)); err != nil {
-				return err
-			}
 		}
 		out = e
 		return nil
 	})
 	return out, err
+}
+
+// saveEntryChange stores entry e, changed from status was by actor, with its audit entry
+// (extra details added) and, when it left the list in force, a status change (list.leave).
+func (a *App) saveEntryChange(ctx context.Context, tx store.Tx, c *credit.JointCatalog, e *credit.ListEntry, was credit.EntryStatus, action, actor string, extra map[string]any) error {
+	if err := tx.UpdateListEntry(e); err != nil {
+		return err
+	}
+	details := map[string]any{"list": e.List, "from": was, "to": e.Status, "reason": e.EndReason}
+	for k, v := range extra {
+		details[k] = v
+	}
+	if err := a.audit(ctx, tx, actor, action, fmt.Sprintf("list_entry:%d", e.ID), details); err != nil {
+		return err
+	}
+	if was == credit.EntryPublished && e.Status != credit.EntryPublished {
+		return a.listChanged(ctx, tx, c, e, credit.ChangeListLeave, e.EndReason, actor)
+	}
+	return nil
 }
 
 func (a *App) listChanged(ctx context.Context, tx store.Tx, c *credit.JointCatalog, e *credit.ListEntry, kind credit.ChangeKind, reason, by string) error {

@@ -118,6 +118,8 @@ type SubjectView struct {
 	RegionName string
 	Groups     []ItemGroup // items in catalog order; only items with public records
 	Records    int
+	// Lists are the subject's published entries in force of public lists (红黑名单).
+	Lists []SubjectListEntry
 }
 
 // PublicSubject returns an organisation and its records that are public now: items with public
@@ -167,6 +169,9 @@ func (a *App) PublicSubject(ctx context.Context, code string) (*SubjectView, err
 		if rs := byItem[it.Code]; len(rs) > 0 {
 			v.Groups = append(v.Groups, ItemGroup{Item: it, Records: rs})
 		}
+	}
+	if v.Lists, err = a.subjectLists(ctx, a.Store, s, listsPublic); err != nil {
+		return nil, err
 	}
 	return v, nil
 }

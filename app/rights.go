@@ -378,6 +378,12 @@ func (a *App) AnswerObjection(ctx context.Context, p *auth.Principal, caseID int
 			return nil, err
 		}
 	}
+	var jc *credit.JointCatalog
+	if ans.Action == credit.ActRevoke {
+		if jc, err = a.Joint(ctx); err != nil {
+			return nil, err
+		}
+	}
 	var sent *store.Notice
 	err = a.update(ctx, func(tx store.Tx) error {
 		cur, err := tx.Case(ctx, caseID)
@@ -409,7 +415,12 @@ func (a *App) AnswerObjection(ctx context.Context, p *auth.Principal, caseID int
 		case credit.ActRevoke:
 			st.RevokedAt = now
 			text = "已撤销该记录 / the record was revoked"
-			err = a.recordChanged(ctx, tx, credit.ChangeRecordRevoked, cur, cur.RecordID, p.Actor(), ans.Note)
+			if err = a.recordChanged(ctx, tx, credit.ChangeRecordRevoked, cur, cur.RecordID, p.Actor(), ans.Note); err == nil {
+				var ended []int64
+				if ended, err = a.endJustifiedEntries(ctx, tx, jc, cur, false, p.Actor()); len(ended) > 0 {
+					text += "；据此列入的名单条目已移出 / the list entries it justified were removed"
+				}
+			}
 		case credit.ActUphold:
 			text = "经核实维持原记录，理由：" + ans.Note + " / upheld, reasons given"
 		}
@@ -554,11 +565,15 @@ func (a *App) correctRecord(ctx context.Context, p *auth.Principal, c *credit.Ca
 
 // RepairEligibility says whether the signed-in subject may apply for repair of its record now.
 func (a *App) RepairEligibility(ctx context.Context, p *auth.Principal, recordID int64) (credit.Eligibility, error) {
-	r, _, err := a.ownRecord(ctx, p, recordID)
+	r, s, err := a.ownRecord(ctx, p, recordID)
 	if err != nil {
 		return credit.Eligibility{}, err
 	}
-	return a.repairEligibility(ctx, a.Store, r)
+	e, err := a.repairEligibility(ctx, a.Store, r)
+	if err == nil && e.Can {
+		e.RemovesFrom, err = a.RepairRemovesFrom(ctx, a.Store, s.Key, r)
+	}
+	return e, err
 }
 
 func (a *App) repairEligibility(ctx context.Context, rd store.Reader, r *credit.Record) (credit.Eligibility, error) {
@@ -667,6 +682,12 @@ func (a *App) RepairStep(ctx context.Context, p *auth.Principal, caseID int64, a
 			return nil, err
 		}
 	}
+	var jc *credit.JointCatalog
+	if act == credit.ActApprove {
+		if jc, err = a.Joint(ctx); err != nil {
+			return nil, err
+		}
+	}
 	var sent *store.Notice
 	err = a.update(ctx, func(tx store.Tx) error {
 		cur, err := tx.Case(ctx, caseID)
@@ -708,6 +729,13 @@ func (a *App) RepairStep(ctx context.Context, p *auth.Principal, caseID int64, a
 			if err := a.recordChanged(ctx, tx, credit.ChangeRecordRepaired, cur, cur.RecordID, p.Actor(), note); err != nil {
 				return err
 			}
+			ended, err := a.endJustifiedEntries(ctx, tx, jc, cur, true, p.Actor())
+			if err != nil {
+				return err
+			}
+			if len(ended) > 0 {
+				text += "；据此列入的名单条目已移出 / the list entries it justified were removed"
+			}
 		case credit.ActRefuse:
 			text = "不予信用修复，理由：" + note + " / repair refused, reasons given"
 		}
@@ -738,6 +766,8 @@ type CaseView struct {
 	Evidence []*store.Evidence
 	Overdue  bool
 	Subject  *credit.Subject
+	// RemovesFrom (an open repair): the lists an approval would also take the subject off.
+	RemovesFrom []credit.ListRef
 }
 
 // Case returns one case for p: the subject its own, a department reviewer its department's,
@@ -760,6 +790,11 @@ func (a *App) Case(ctx context.Context, p *auth.Principal, id int64) (*CaseView,
 	}
 	if v.Subject, err = a.Store.SubjectByID(ctx, c.SubjectID); err != nil {
 		return nil, err
+	}
+	if c.Kind == credit.CaseRepair && c.Status.Open() {
+		if v.RemovesFrom, err = a.RepairRemovesFrom(ctx, a.Store, c.SubjectKey, v.Record); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
 }
@@ -1099,6 +1134,11 @@ func (a *App) OwnRecordActions(ctx context.Context, p *auth.Principal, recordID 
 	}
 	or.CanObject = credit.ObjectionEligibility(r, st)
 	or.Repair = credit.RepairEligibility(item, r, st, openRepair, a.Now())
+	if or.Repair.Can {
+		if or.Repair.RemovesFrom, err = a.RepairRemovesFrom(ctx, a.Store, s.Key, r); err != nil {
+			return nil, err
+		}
+	}
 	if s.IsPerson() {
 		if or.Personal, err = a.personalFields(item, r); err != nil {
 			return nil, err

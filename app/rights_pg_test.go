@@ -20,6 +20,20 @@ import (
 // TestObjectionAndRepairOnPostgres runs the objection and repair flow on PostgreSQL, in a
 // schema of its own, when XINYONG_TEST_POSTGRES is set.
 func TestObjectionAndRepairOnPostgres(t *testing.T) {
+	a, clk := pgRightsApp(t)
+	objectionAndRepair(t, a, clk)
+}
+
+// TestListsMeetRightsOnPostgres runs repair and revocation ending list entries on PostgreSQL.
+func TestListsMeetRightsOnPostgres(t *testing.T) {
+	a, clk := pgRightsApp(t)
+	listsMeetRights(t, a, clk)
+}
+
+// pgRightsApp is an App on PostgreSQL in a schema of its own; the test skips without
+// XINYONG_TEST_POSTGRES.
+func pgRightsApp(t *testing.T) (*app.App, *clock) {
+	t.Helper()
 	dsn := os.Getenv("XINYONG_TEST_POSTGRES")
 	if dsn == "" {
 		t.Skip("XINYONG_TEST_POSTGRES not set: DSN of a PostgreSQL test database")
@@ -57,5 +71,5 @@ func TestObjectionAndRepairOnPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objectionAndRepair(t, a, clk)
+	return a, clk
 }

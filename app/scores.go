@@ -750,12 +750,14 @@ func (a *App) findSubject(ctx context.Context, code string) (*credit.Subject, er
 
 // PublicGrade is an organisation's grade on a public evaluation model, as the portal shows it.
 type PublicGrade struct {
-	Card      string    `json:"card"`
-	CardName  string    `json:"card_name"`
-	Grade     string    `json:"grade"`
-	GradeName string    `json:"grade_name,omitempty"`
-	Version   int       `json:"version"`
-	At        time.Time `json:"computed_at"`
+	Card     string `json:"card"`
+	CardName string `json:"card_name"`
+	// CardNameEN is the card's English name (pages in English); "" when the card has none.
+	CardNameEN string    `json:"card_name_en,omitempty"`
+	Grade      string    `json:"grade"`
+	GradeName  string    `json:"grade_name,omitempty"`
+	Version    int       `json:"version"`
+	At         time.Time `json:"computed_at"`
 }
 
 // PublicGrades returns the stored grades of an organisation on the cards marked public. A
@@ -778,7 +780,7 @@ func (a *App) PublicGrades(ctx context.Context, sub *credit.Subject) ([]PublicGr
 		if cc == nil || !cc.Card.Public {
 			continue
 		}
-		g := PublicGrade{Card: sc.Card, CardName: cc.Card.NameZH, Grade: sc.Grade, Version: sc.Version, At: sc.At}
+		g := PublicGrade{Card: sc.Card, CardName: cc.Card.NameZH, CardNameEN: cc.Card.NameEN, Grade: sc.Grade, Version: sc.Version, At: sc.At}
 		if i := cc.Card.Rank(sc.Grade); i >= 0 {
 			g.GradeName = cc.Card.Grades[i].NameZH
 		}

@@ -539,6 +539,9 @@ type OwnView struct {
 	// newest first; ReadsTotal counts them all.
 	Reads      []*store.QueryLog
 	ReadsTotal int
+	// Lists are the subject's list entries in force, every list (its own page), with the
+	// list type (removal conditions).
+	Lists []SubjectListEntry
 }
 
 // MaxOwnReads is how many reads of its record the own page lists.
@@ -583,6 +586,17 @@ func (a *App) OwnRecordView(ctx context.Context, p *auth.Principal) (*OwnView, e
 	}
 	now := a.Now()
 	cat := a.Catalog()
+	// The subject's list memberships (all lists: it is the subject itself), and whether any
+	// could end through a repair (then each repairable record says which).
+	if v.Lists, err = a.subjectLists(ctx, a.Store, s, listsOwn); err != nil {
+		return nil, err
+	}
+	var repairable []SubjectListEntry
+	for _, m := range v.Lists {
+		if m.Type.RepairRemoves && len(m.Entry.Records) > 0 {
+			repairable = append(repairable, m)
+		}
+	}
 	byItem := map[string][]OwnRecord{}
 	for _, r := range recs {
 		item, ok := cat.Item(r.Item)
@@ -601,6 +615,11 @@ func (a *App) OwnRecordView(ctx context.Context, p *auth.Principal) (*OwnView, e
 		}
 		or.CanObject = credit.ObjectionEligibility(r, st)
 		or.Repair = credit.RepairEligibility(item, r, st, openRepair, now)
+		if or.Repair.Can && len(repairable) > 0 {
+			if or.Repair.RemovesFrom, err = a.RepairRemovesFrom(ctx, a.Store, s.Key, r); err != nil {
+				return nil, err
+			}
+		}
 		if s.IsPerson() {
 			if or.Personal, err = a.personalFields(item, r); err != nil {
 				return nil, err

@@ -49,6 +49,11 @@ type ListType struct {
 	// Exemption marks a list whose members are spared punishments that name it (e.g. key
 	// epidemic-supply firms, seed 000).
 	Exemption bool `json:"exemption,omitempty"`
+	// RepairRemoves: an approved credit repair (信用修复) of a record that justifies an entry
+	// of this list also removes the entry (移出), where the list's rules allow it — e.g. the
+	// black list of serious dishonesty and the focus list; not the court's list of dishonest
+	// judgment debtors, which only the court removes.
+	RepairRemoves bool `json:"repair_removes,omitempty"`
 	// Rule is an optional expression over a subject's facts that derives entries (rule-derived
 	// lists, e.g. agricultural base score ≥ 90 → red, seed 000).
 	Rule string `json:"rule,omitempty"`
@@ -121,6 +126,19 @@ type ListEntry struct {
 	EndedBy     string      `json:"ended_by,omitempty"`
 	EndedAt     time.Time   `json:"ended_at,omitzero"`
 	EndReason   string      `json:"end_reason,omitempty"`
+}
+
+// ListRef names a list type on pages and in the API (e.g. the lists an approved repair would
+// also leave).
+type ListRef struct {
+	Code   string `json:"code"`
+	NameZH string `json:"name_zh"`
+	NameEN string `json:"name_en,omitempty"`
+}
+
+// Ref returns the list type's name reference.
+func (lt *ListType) Ref() ListRef {
+	return ListRef{Code: lt.Code, NameZH: lt.NameZH, NameEN: lt.NameEN}
 }
 
 // MaxListText is the longest reason, document number or removal reason, in characters.

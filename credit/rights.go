@@ -295,6 +295,9 @@ type Eligibility struct {
 	From   time.Time `json:"from,omitzero"` // repair: the first day an application is accepted
 	Rule   string    `json:"rule,omitempty"`
 	Reason string    `json:"reason,omitempty"` // Chinese / English
+	// RemovesFrom (repair only) names the lists whose entries, justified by the record, an
+	// approval of the repair would also end (ListType.RepairRemoves).
+	RemovesFrom []ListRef `json:"removes_from,omitempty"`
 }
 
 // Eligibility rules.

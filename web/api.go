@@ -110,6 +110,8 @@ type subjectViewJSON struct {
 	Subject subjectJSON `json:"subject"`
 	Records int         `json:"records"`
 	Groups  []groupJSON `json:"groups"`
+	// Lists are the subject's published entries of public lists (web/subjectlists.go).
+	Lists []subjectListJSON `json:"lists"`
 }
 
 func day(t time.Time) string {
@@ -125,7 +127,7 @@ func (s *Server) apiSubject(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	out := subjectViewJSON{Subject: toSubjectJSON(v.Subject), Records: v.Records, Groups: []groupJSON{}}
+	out := subjectViewJSON{Subject: toSubjectJSON(v.Subject), Records: v.Records, Groups: []groupJSON{}, Lists: listsJSON(v.Lists, false)}
 	for _, g := range s.groups(v) {
 		gj := groupJSON{Item: g.Item.Code, NameZH: g.Item.NameZH, NameEN: g.Item.NameEN, Polarity: g.Item.Polarity}
 		for _, rv := range g.Records {

@@ -63,7 +63,7 @@ func TestBrowserDelivery(t *testing.T) {
 
 	do("the subscriptions", chromedp.Navigate(ts.URL+"/console/subscriptions"), chromedp.WaitVisible(chromedp.ID("sub-form")))
 	shot("delivery-subscriptions.png")
-	do("subscribe to a list", chromedp.Click(chromedp.ID("sub-target-list")), chromedp.SendKeys(chromedp.ID("sub-list"), "black"),
+	do("subscribe to a list", chromedp.Click(chromedp.ID("sub-target-list")), chromedp.SendKeys(chromedp.ID("sub-list"), "black_list"),
 		chromedp.SendKeys(chromedp.ID("sub-url"), "https://scjg.example.com/black"),
 		chromedp.SendKeys(chromedp.ID("sub-purpose"), "《社会信用条例》联合惩戒"),
 		chromedp.Click(chromedp.CSS(`#sub-form button[type="submit"]`)), chromedp.WaitVisible(chromedp.ID("new-secret")))

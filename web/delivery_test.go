@@ -16,7 +16,7 @@ import (
 )
 
 // deliveryFixture gives dept task 1, subscription 1 (a webhook on the fixture's CodeA) and
-// webhook delivery 1, through a status change of CodeA entering the list "black".
+// webhook delivery 1, through a status change of CodeA entering the list "black_list".
 func (e *env) deliveryFixture(t testing.TB, dept string) {
 	t.Helper()
 	ctx := context.Background()
@@ -26,7 +26,7 @@ func (e *env) deliveryFixture(t testing.TB, dept string) {
 		t.Fatal(err)
 	}
 	err := e.app.Store.Update(ctx, func(tx store.Tx) error {
-		return e.app.StatusChanged(ctx, tx, credit.StatusChange{Kind: credit.ChangeListEnter, SubjectKey: e.f.CodeA, List: "black",
+		return e.app.StatusChanged(ctx, tx, credit.StatusChange{Kind: credit.ChangeListEnter, SubjectKey: e.f.CodeA, List: "black_list",
 			Depts: []string{dept}, Reason: "列入严重失信主体名单"})
 	})
 	if err != nil {
@@ -71,12 +71,12 @@ func TestConsoleTasksAndSubscriptions(t *testing.T) {
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "scjg.example.com") || !strings.Contains(w.Body.String(), `id="sub-form"`) {
 		t.Fatalf("subscriptions page: %d %s", w.Code, clip(w.Body.String()))
 	}
-	w = e.postForm(sid, "/console/subscriptions", url.Values{"target": {"list"}, "list": {"black"}, "channel": {"webhook"},
+	w = e.postForm(sid, "/console/subscriptions", url.Values{"target": {"list"}, "list": {"black_list"}, "channel": {"webhook"},
 		"url": {"http://127.0.0.1/x"}, "purpose": {"联合惩戒"}})
 	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "内网") {
 		t.Fatalf("loopback webhook: %d %s", w.Code, clip(w.Body.String()))
 	}
-	w = e.postForm(sid, "/console/subscriptions", url.Values{"target": {"list"}, "list": {"black"}, "channel": {"webhook"},
+	w = e.postForm(sid, "/console/subscriptions", url.Values{"target": {"list"}, "list": {"black_list"}, "channel": {"webhook"},
 		"url": {"https://scjg.example.com/black"}, "purpose": {"联合惩戒"}})
 	if w.Code != http.StatusCreated || !strings.Contains(w.Body.String(), "whsec_") || w.Header().Get("Cache-Control") != "no-store" {
 		t.Fatalf("subscribe: %d %s", w.Code, clip(w.Body.String()))

@@ -188,6 +188,8 @@ type govSubjectJSON struct {
 	Records       int            `json:"records"`
 	Groups        []govGroupJSON `json:"groups"`
 	Logged        bool           `json:"logged"`
+	// Lists are all the subject's list entries, ended ones too (web/subjectlists.go).
+	Lists []subjectListJSON `json:"lists"`
 }
 
 // govSubjectHead is the subject of a government view: an organisation by its code, a person
@@ -245,6 +247,7 @@ func (s *Server) apiGovSubject(w http.ResponseWriter, r *http.Request) {
 	}
 	sub := v.Subject
 	out := govSubjectJSON{Purpose: v.Purpose, PersonalShown: v.PersonalShown, Records: v.Records, Groups: []govGroupJSON{}, Logged: true,
+		Lists: listsJSON(v.Lists, true),
 		Subject: govSubjectHead{Code: sub.Code, Key: v.Key, IDMasked: sub.IDMasked, Name: sub.Name, Kind: sub.Kind, KindZH: v.KindZH,
 			Region: sub.Region, RegionName: v.RegionName, LegalRep: sub.LegalRep, Status: sub.Status, StatusZH: langZH.Status(sub.Status)}}
 	for _, l := range v.Levels {

@@ -23,7 +23,8 @@ var staticFS embed.FS
 //go:embed openapi.json
 var openAPIJSON []byte
 
-// pageNames are the templates under templates/ besides layout.html, one per page.
+// pageNames are the templates under templates/ besides layout.html and the partials
+// (partial_*.html, parsed with every page), one per page.
 var pageNames = []string{"home", "search", "subject", "error", "login", "batches", "upload", "batch", "user_edit",
 	"departments", "users", "password", "tokens", "token_issued", "querylog", "audit",
 	"gov_subjects", "gov_subject",
@@ -103,7 +104,7 @@ func parsePages() map[string]*template.Template {
 	pages := make(map[string]*template.Template, len(pageNames))
 	for _, name := range pageNames {
 		t := template.New("layout.html").Funcs(templateFuncs)
-		pages[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
+		pages[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/partial_*.html", "templates/"+name+".html"))
 	}
 	return pages
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xinyong/xinyong/app"
 	"github.com/xinyong/xinyong/auth"
 	"github.com/xinyong/xinyong/store"
 )
@@ -75,6 +76,26 @@ func recordID(t *testing.T, e *env, src string) int64 {
 	return vs[len(vs)-1].ID
 }
 
+// blackListedBy puts code on the black list, justified by record rec (scjg proposes and
+// confirms, the admin publishes), through the services.
+func blackListedBy(t *testing.T, e *env, code string, rec int64) {
+	t.Helper()
+	prop := &auth.Principal{Kind: auth.KindStaff, UserID: 9001, Dept: "scjg", Roles: []auth.Role{auth.RoleSubmitter}}
+	conf := &auth.Principal{Kind: auth.KindStaff, UserID: 9002, Dept: "scjg", Roles: []auth.Role{auth.RoleReviewer}}
+	office := &auth.Principal{Kind: auth.KindStaff, UserID: 9003, Dept: "fgw", Roles: []auth.Role{auth.RoleAdmin}}
+	en, err := e.app.ProposeEntry(t.Context(), prop, app.EntryInput{List: "black_list", Code: code, Dept: "scjg",
+		Reason: "严重违法失信", Document: "威市监〔2026〕9号", Records: []int64{rec}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.ConfirmEntry(t.Context(), conf, en.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.PublishBatch(t.Context(), office, "black_list", []int64{en.ID}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestRightsPagesAndAPI(t *testing.T) {
 	e := newEnv(t, Config{})
 	e.addUser("admin", "fgw", auth.RoleAdmin)
@@ -87,6 +108,11 @@ func TestRightsPagesAndAPI(t *testing.T) {
 	co := newSelfBrowser(e)
 	wantStatus(t, co.post("/my/login", "/my/login", url.Values{"code": {e.f.CodeA}, "credential": {plain}}), http.StatusSeeOther)
 	pen, personal := recordID(t, e, "PEN-1"), recordID(t, e, "PEN-3")
+	// PEN-1 justifies a black-list entry: the own page shows the membership with its removal
+	// conditions, and the repair form says an approval would also end it.
+	blackListedBy(t, e, e.f.CodeA, pen)
+	contains(t, co.send("GET", "/my", nil).Body.String(), `data-list="black_list"`, "经信用修复的由认定部门提前移出")
+	contains(t, co.send("GET", fmt.Sprintf("/my/records/%d/repair", pen), nil).Body.String(), `id="repair-removes"`, "严重失信主体名单")
 
 	// The record list says what can be done.
 	w := co.send("GET", "/my", nil)

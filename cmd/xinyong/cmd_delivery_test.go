@@ -20,7 +20,7 @@ func TestDeliveryCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "whsec_") || !strings.Contains(out, "#1") {
 		t.Fatalf("add: %v %q %q", err, out, errOut)
 	}
-	if out, _, err := runIn(t, data, "", "subscription", "add", "--dept", "fgw", "--list", "black", "--channel", "nats", "--purpose", "联合惩戒"); err != nil || !strings.Contains(out, "#2") {
+	if out, _, err := runIn(t, data, "", "subscription", "add", "--dept", "fgw", "--list", "black_list", "--channel", "nats", "--purpose", "联合惩戒"); err != nil || !strings.Contains(out, "#2") {
 		t.Fatalf("add list: %v %q", err, out)
 	}
 	out, _, err = runIn(t, data, "", "subscription", "list", "--dept", "bank")

@@ -81,9 +81,9 @@ func cmdList(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "代码 code\t名称 name\t性质 polarity\t认定部门 dept\t有效期 months\t公开 public\t有效条目 in force")
+		fmt.Fprintln(tw, "代码 code\t名称 name\t性质 polarity\t认定部门 dept\t有效期 months\t公开 public\t修复移出 repair_removes\t有效条目 in force")
 		for _, lt := range jc.ListTypes {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%v\t%d\n", lt.Code, lt.NameZH, lt.Direction, lt.Dept, lt.ValidMonths, lt.Public, counts[lt.Code])
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%v\t%v\t%d\n", lt.Code, lt.NameZH, lt.Direction, lt.Dept, lt.ValidMonths, lt.Public, lt.RepairRemoves, counts[lt.Code])
 		}
 		return tw.Flush()
 	case "entries":

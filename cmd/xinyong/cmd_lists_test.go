@@ -23,7 +23,7 @@ func TestListCheckVerifyCommands(t *testing.T) {
 	if out, _, err = runIn(t, data, "", "list", "load", file, "--list", "court_defaulter"); err != nil || !strings.Contains(out, "already present: 1") {
 		t.Fatalf("reload: %v %q", err, out)
 	}
-	if out, _, err = runIn(t, data, "", "list", "types"); err != nil || !strings.Contains(out, "court_defaulter") {
+	if out, _, err = runIn(t, data, "", "list", "types"); err != nil || !strings.Contains(out, "court_defaulter") || !strings.Contains(out, "repair_removes") {
 		t.Fatalf("types: %v %q", err, out)
 	}
 	out, errOut, err = runIn(t, data, "", "check", firm, "--matter", "gov_procurement")

@@ -69,15 +69,23 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer done()
-	if err := demoUsers(ctx, e, a); err != nil {
-		return err
-	}
 
+	// Serve at once; the accounts (a few password hashes) and the city follow.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	served := make(chan error, 1)
 	if !*noServe {
 		go func() { served <- serve(ctx, e, a, &c, &sf, nil) }()
+	}
+	stop := func(err error) error {
+		cancel()
+		if !*noServe {
+			<-served
+		}
+		return err
+	}
+	if err := demoUsers(ctx, e, a); err != nil {
+		return stop(err)
 	}
 	if loaded {
 		fmt.Fprintf(e.stdout, "演示城市已加载（种子 %d，规模 %g，%d 条记录）/ demo city already loaded\n", have.Seed, have.Scale, have.Records)
@@ -85,12 +93,12 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		start := time.Now()
 		n, err := loadDemo(ctx, e, a, &c, *seed, *scale)
 		if err != nil {
-			return err
+			return stop(err)
 		}
 		m := demoMarker{Seed: *seed, Scale: *scale, Records: n, LoadedAt: time.Now().UTC()}
 		b, _ := json.Marshal(m)
 		if err := os.WriteFile(markerPath, b, 0o600); err != nil {
-			return err
+			return stop(err)
 		}
 		fmt.Fprintf(e.stdout, "演示城市已就绪：%d 行，用时 %.1f 秒 / demo city ready: %d rows in %.1fs\n", n, time.Since(start).Seconds(), n, time.Since(start).Seconds())
 	}

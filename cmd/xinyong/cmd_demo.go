@@ -89,6 +89,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	if loaded {
 		fmt.Fprintf(e.stdout, "演示城市已加载（种子 %d，规模 %g，%d 条记录）/ demo city already loaded\n", have.Seed, have.Scale, have.Records)
+		fmt.Fprintln(e.stdout, "导览 / guide: 名单 /lists，控制台 /console/，自助 /my/login；账户、凭证和令牌见首次运行的输出 / "+
+			"accounts, credential and token: see the first run's output")
 	} else {
 		start := time.Now()
 		n, err := loadDemo(ctx, e, a, &c, *seed, *scale)

@@ -101,7 +101,8 @@ func loadDemoExtras(ctx context.Context, e *env, a *app.App, cfg demo.Config, sc
 
 	// Lists. Court defaulters come decided from the courts: loaded in bulk, three batches.
 	var court []app.EntryInput
-	for i, o := range take(courtFirms) {
+	firms := take(courtFirms)
+	for i, o := range firms {
 		court = append(court, app.EntryInput{Code: o.Code, Name: o.Name, SourceID: fmt.Sprintf("demo-fy-org-%05d", i+1),
 			Reason: "有履行能力而拒不履行生效法律文书确定义务", Document: fmt.Sprintf("（%d）鲁10执%d号", cfg.Today.Year()-1, 100+i)})
 	}
@@ -110,7 +111,7 @@ func loadDemoExtras(ctx context.Context, e *env, a *app.App, cfg demo.Config, sc
 			Reason: "违反限制消费令", Document: fmt.Sprintf("（%d）鲁10执%d号", cfg.Today.Year()-1, 5000+i)})
 	}
 	// Interleave firms and persons so every batch has both.
-	court = interleave(court[:min(courtFirms, len(court))], court[min(courtFirms, len(court)):])
+	court = interleave(court[:len(firms)], court[len(firms):])
 	for _, part := range thirds(court) {
 		if len(part) == 0 {
 			continue

@@ -1,6 +1,8 @@
 package demo
 
 import (
+	"math"
+
 	"github.com/xinyong/xinyong/credit"
 )
 
@@ -55,7 +57,7 @@ func PickCast(cfg Config, cat *credit.Catalog, orgs, persons int) (*Cast, error)
 		out.Orgs = append(out.Orgs, Org{Code: s.code, Name: s.name, RepID: p.id, RepName: p.name})
 	}
 	for tries := 0; len(out.Persons) < persons && tries < 20*persons+100; tries++ {
-		i := int32(r.IntN(len(c.persons)))
+		i := r.Int32N(int32(min(len(c.persons), math.MaxInt32))) // #nosec G115 -- bounded by min
 		if used[i] {
 			continue
 		}

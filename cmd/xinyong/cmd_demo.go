@@ -69,28 +69,38 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer done()
-	if err := demoUsers(ctx, e, a); err != nil {
-		return err
-	}
 
+	// Serve at once; the accounts (a few password hashes) and the city follow.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	served := make(chan error, 1)
 	if !*noServe {
 		go func() { served <- serve(ctx, e, a, &c, &sf, nil) }()
 	}
+	stop := func(err error) error {
+		cancel()
+		if !*noServe {
+			<-served
+		}
+		return err
+	}
+	if err := demoUsers(ctx, e, a); err != nil {
+		return stop(err)
+	}
 	if loaded {
 		fmt.Fprintf(e.stdout, "演示城市已加载（种子 %d，规模 %g，%d 条记录）/ demo city already loaded\n", have.Seed, have.Scale, have.Records)
+		fmt.Fprintln(e.stdout, "导览 / guide: 名单 /lists，控制台 /console/，自助 /my/login；账户、凭证和令牌见首次运行的输出 / "+
+			"accounts, credential and token: see the first run's output")
 	} else {
 		start := time.Now()
 		n, err := loadDemo(ctx, e, a, &c, *seed, *scale)
 		if err != nil {
-			return err
+			return stop(err)
 		}
 		m := demoMarker{Seed: *seed, Scale: *scale, Records: n, LoadedAt: time.Now().UTC()}
 		b, _ := json.Marshal(m)
 		if err := os.WriteFile(markerPath, b, 0o600); err != nil {
-			return err
+			return stop(err)
 		}
 		fmt.Fprintf(e.stdout, "演示城市已就绪：%d 行，用时 %.1f 秒 / demo city ready: %d rows in %.1fs\n", n, time.Since(start).Seconds(), n, time.Since(start).Seconds())
 	}
@@ -116,8 +126,9 @@ func loadDemo(ctx context.Context, e *env, a *app.App, c *config, seed int64, sc
 	}
 	fmt.Fprintf(e.stdout, "已生成 %d 个文件 / generated %d files in %.1fs; 导入中 / importing…\n", len(files), len(files), time.Since(t0).Seconds())
 	var rows int64
+	var t time.Time
 	for _, f := range files {
-		t := time.Now()
+		t = time.Now()
 		res, err := a.Import(ctx, ingest.Request{Dept: f.Dept, Item: f.Item, Path: f.Path, SubmittedBy: "demo"}, nil)
 		if err != nil {
 			return rows, fmt.Errorf("导入 %s / import: %w", filepath.Base(f.Path), err)
@@ -126,10 +137,24 @@ func loadDemo(ctx context.Context, e *env, a *app.App, c *config, seed int64, sc
 		rows += b.Rows
 		fmt.Fprintf(e.stdout, "  %-26s %-8s %9d 行 rows  %9d 新增 new  %5d 问题 rejected  %6.1fs\n", b.Item, b.Dept, b.Rows, b.Accepted, b.Rejected, time.Since(t).Seconds())
 	}
+	// Lists, checks, cases, a consent, a credential: through the services, after the bulk
+	// load, while the portal already serves.
+	t = time.Now()
+	ex, err := loadDemoExtras(ctx, e, a, cfg, scale)
+	if err != nil {
+		// The city itself is loaded and served: say what is missing rather than stop.
+		fmt.Fprintf(e.stderr, "演示名单、核查与申请未能全部生成 / demo lists, checks and cases incomplete: %v\n", err)
+		ex = &demoExtras{}
+	}
+	fmt.Fprintf(e.stdout, "  名单 %d 条、核查 %d 次、异议 %d 件、修复 %d 件 / list entries, checks, objections, repairs  %6.1fs\n",
+		ex.entries, ex.checks, ex.objections, ex.repairs, demoSince(t))
 	// Bulk batches are not rescored one by one: score the whole city once (app/scores.go).
+	t = time.Now()
 	if _, err := a.RecomputeAll(ctx, "demo", nil); err != nil {
 		return rows, fmt.Errorf("计算信用评分 / scores: %w", err)
 	}
+	fmt.Fprintf(e.stdout, "  信用评分 / scores  %6.1fs\n", demoSince(t))
+	printDemoGuide(e, ex, "/")
 	return rows, nil
 }
 
@@ -138,10 +163,11 @@ func today() time.Time {
 	return time.Now().UTC().Truncate(24 * time.Hour)
 }
 
-// demoUsers creates, in a demo database that has none, the credit office's admin ("admin", in
-// fgw, the department that hosts the credit office) and a submitter of the market-regulation
-// department ("scjg"), each with a random password printed once: the demo too has no default
-// password. Later runs leave them as they are.
+// demoUsers creates, in a demo database that has none, the departments the benefits need
+// (demoDepartments) and one staff account per role (demoAccounts: the credit office's admin in
+// fgw, a submitter and a reviewer of the market regulator, a window clerk of the housing bureau,
+// an auditor), each with a random password printed once with what to try: the demo too has no
+// default password. Later runs leave them as they are.
 func demoUsers(ctx context.Context, e *env, a *app.App) error {
 	users, err := a.Users(ctx, "")
 	if err != nil {
@@ -152,15 +178,25 @@ func demoUsers(ctx context.Context, e *env, a *app.App) error {
 			"the demo users exist: their passwords were printed on the first run (xinyong user reset-password resets one)")
 		return nil
 	}
-	accounts := []struct {
-		username, name, dept string
-		role                 auth.Role
-	}{
-		{"admin", "演示管理员", "fgw", auth.RoleAdmin},
-		{"scjg", "市场监管局报送员", "scjg", auth.RoleSubmitter},
+	// The departments the default benefits name as providers, the partners among them with
+	// the partner level (API tokens only, no staff accounts).
+	have, err := a.Departments(ctx)
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, d := range have {
+		known[d.Code] = true
+	}
+	for _, d := range demoDepartments {
+		if !known[d.Code] {
+			if err := a.PutDepartment(ctx, cliActor(e), d); err != nil {
+				return err
+			}
+		}
 	}
 	fmt.Fprintln(e.stdout, "演示账户（密码只显示这一次）/ demo accounts (the passwords are shown this once):")
-	for _, acc := range accounts {
+	for _, acc := range demoAccounts {
 		pw, err := randomPassword(acc.username)
 		if err != nil {
 			return err
@@ -168,7 +204,8 @@ func demoUsers(ctx context.Context, e *env, a *app.App) error {
 		if _, err := a.AddUser(ctx, cliActor(e), acc.username, acc.name, acc.dept, []auth.Role{acc.role}, pw); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "  %-6s %s  %s（%s）/ %s\n", acc.username, pw, acc.role.NameZH(), acc.dept, acc.role.NameEN())
+		fmt.Fprintf(e.stdout, "  %-13s %s  %s（%s）/ %s\n", acc.username, pw, acc.role.NameZH(), acc.dept, acc.role.NameEN())
+		fmt.Fprintf(e.stdout, "  %13s 可试 / try: %s\n", "", acc.try)
 	}
 	fmt.Fprintln(e.stdout, "  控制台 / console: /console/")
 	return nil

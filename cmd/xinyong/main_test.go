@@ -167,6 +167,31 @@ func TestDemoServes(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Request.URL.Path != "/console/" || !strings.Contains(string(page), "signed-in-user\">admin<") {
 		t.Fatalf("demo admin login: %d %s", resp.StatusCode, resp.Request.URL)
 	}
+	// What the demo made through the services after the import: list batches on the public
+	// portal, window checks with feedback, cases in the queues.
+	for path, want := range map[string]string{
+		"lists":                              "court_defaulter",
+		"lists/court_defaulter/batches/1":    "第一批",
+		"lists/abnormal_operation/batches/2": "第二批",
+		"console/checks/1":                   "招标投标",
+		"console/objections":                 "/console/cases/",
+		"console/repairs":                    "/console/cases/",
+	} {
+		resp, err := client.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Fatalf("GET /%s = %d, want %q in: %.2000s", path, resp.StatusCode, want, body)
+		}
+	}
+	for _, want := range []string{"激活凭证 credential ", "合作银行接口令牌", "zjj.clerk", "scjg.reviewer", "auditor"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("demo guide lacks %q: %s", want, out.String())
+		}
+	}
 	for _, path := range []string{"healthz", "", "api/v1/stats"} {
 		resp, err := http.Get(url + path)
 		if err != nil {
@@ -181,6 +206,23 @@ func TestDemoServes(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("demo: %v", err)
+	}
+	// The person the guide names has consented to the bank and the housing fund.
+	pid := regexp.MustCompile(`身份证号 ID (\d{17}[\dX])`).FindStringSubmatch(out.String())
+	if pid == nil {
+		t.Fatalf("no person in the demo guide: %s", out.String())
+	}
+	{
+		c := config{DataDir: data, DB: filepath.Join(data, "demo.db")}
+		a, closeApp, err := c.openApp(context.Background(), &env{getenv: getenv, stdout: io.Discard, stderr: io.Discard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cv, err := a.ConsentsCLI(context.Background(), "test", "演示测试 / demo test", pid[1])
+		closeApp()
+		if err != nil || len(cv.Consents) != 2 {
+			t.Fatalf("demo consents: %v %+v", err, cv)
+		}
 	}
 	// A second run with the same settings reuses the loaded city.
 	var out2 bytes.Buffer

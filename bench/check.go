@@ -152,6 +152,14 @@ func loadEntries(ctx context.Context, o *CheckOptions) (*app.App, func(), []Resu
 	}
 	if v, err := a.Store.Meta(ctx, metaCheckEntries); err == nil && v == strconv.Itoa(o.Entries) {
 		fmt.Fprintf(o.Log, "reusing %d loaded entries\n", o.Entries)
+		// Statistics as the current code keeps them (a database loaded by an older build may
+		// hold SQLite's stat4 samples, which make prepared look-ups re-plan on every call).
+		if an, ok := a.Store.(interface{ AnalyzeLists(context.Context) error }); ok {
+			if err := an.AnalyzeLists(ctx); err != nil {
+				done()
+				return nil, nil, nil, err
+			}
+		}
 		return a, done, nil, nil
 	}
 	done()

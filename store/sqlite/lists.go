@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"sync"
 
+	"github.com/xinyong/xinyong/store"
 	"github.com/xinyong/xinyong/store/listsql"
 )
 
@@ -190,4 +192,25 @@ func (p preparedReader) QueryRowContext(ctx context.Context, query string, args 
 		return p.db.QueryRowContext(ctx, query, args...)
 	}
 	return st.QueryRowContext(ctx, args...)
+}
+
+// queryLogChunk is how many query-log rows one INSERT carries (8 values each).
+const queryLogChunk = 400
+
+// AppendCheckQueryLogs implements store.ListsTx.
+func (t *tx) AppendCheckQueryLogs(qs []*store.QueryLog) error {
+	for start := 0; start < len(qs); start += queryLogChunk {
+		part := qs[start:min(start+queryLogChunk, len(qs))]
+		args := make([]any, 0, len(part)*8)
+		for _, q := range part {
+			args = append(args, unix(q.At), q.Actor, q.Dept, q.Purpose, q.SubjectKey, q.Route, q.Returned, q.RemoteAddr)
+		}
+		row := "(?, ?, ?, ?, ?, ?, ?, ?)"
+		// #nosec G202 -- the statement is built from placeholders only
+		if err := t.exec(`INSERT INTO query_log (at, actor, dept, purpose, subject_key, route, returned, remote_addr) VALUES `+
+			strings.TrimSuffix(strings.Repeat(row+",", len(part)), ","), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -88,7 +88,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxIdleConns(n)
 	db.read = r
 	cache := &stmtCache{db: r}
-	db.reader = reader{q: preparedReader{db: r, cache: cache}, Reader: listsql.Reader{DB: listDB{q: r, prep: cache.prepare}}}
+	db.reader = reader{q: preparedReader{db: r, cache: cache}, Reader: listsql.Reader{DB: listDB{q: r, prep: cache.prepare}, Pool: true}}
 	return db, nil
 }
 

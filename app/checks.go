@@ -345,18 +345,19 @@ func (l *checkLogger) run(a *App) {
 				break drain
 			}
 		}
+		// One statement per table for the whole group (not per request): the checks, their
+		// measures and the query-log entries of every waiting request.
+		var cs []*store.Check
+		var qs []*store.QueryLog
+		for _, g := range group {
+			cs = append(cs, g.checks...)
+			qs = append(qs, g.qlogs...)
+		}
 		err := a.Store.Update(context.Background(), func(tx store.Tx) error {
-			for _, g := range group {
-				if err := tx.InsertChecks(g.checks); err != nil {
-					return err
-				}
-				for _, q := range g.qlogs {
-					if err := tx.AppendQueryLog(q); err != nil {
-						return err
-					}
-				}
+			if err := tx.InsertChecks(cs); err != nil {
+				return err
 			}
-			return nil
+			return tx.AppendCheckQueryLogs(qs)
 		})
 		for _, g := range group {
 			g.done <- err

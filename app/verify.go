@@ -135,8 +135,14 @@ func (a *App) Verify(ctx context.Context, p *auth.Principal, req VerifyRequest, 
 		if err := v.flush(ctx); err != nil {
 			return err
 		}
+		if err := v.wait(); err != nil {
+			return err
+		}
 		return w.Close()
 	}()
+	if err := v.wait(); runErr == nil {
+		runErr = err
+	}
 	b.Status, b.FinishedAt = store.CheckBatchDone, a.Now().UTC()
 	if runErr != nil {
 		b.Status, b.Error = store.CheckBatchFailed, credit.ErrorMessage(runErr)
@@ -170,6 +176,8 @@ type verifier struct {
 	w      format.Writer
 	exc    map[string]bool
 	rows   []vrow
+	// pending is the result of the chunk commit in flight (nil: none).
+	pending chan error
 }
 
 // flush resolves, decides, writes and logs the pending rows.
@@ -263,12 +271,33 @@ func (v *verifier) flush(ctx context.Context) error {
 	}
 	v.b.Done += int64(len(v.rows))
 	v.rows = v.rows[:0]
-	return a.Store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.InsertChecks(logs); err != nil {
-			return err
-		}
-		return tx.UpdateCheckBatch(v.b)
-	})
+	// The chunk's checks are committed while the next chunk is read and decided (one commit
+	// in flight at most); Verify waits for the last before it closes the result.
+	if err := v.wait(); err != nil {
+		return err
+	}
+	snap := *v.b
+	done := make(chan error, 1)
+	v.pending = done
+	go func() {
+		done <- a.Store.Update(ctx, func(tx store.Tx) error {
+			if err := tx.InsertChecks(logs); err != nil {
+				return err
+			}
+			return tx.UpdateCheckBatch(&snap)
+		})
+	}()
+	return nil
+}
+
+// wait returns once the commit in flight (if any) is done, with its error.
+func (v *verifier) wait() error {
+	if v.pending == nil {
+		return nil
+	}
+	err := <-v.pending
+	v.pending = nil
+	return err
 }
 
 // maskIfID masks what looks like a resident ID (an invalid one too) before it is echoed.

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,9 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/xinyong/xinyong/app"
@@ -36,8 +33,11 @@ type CheckOptions struct {
 	Duration   time.Duration // HTTP load duration (default 20 s)
 	Clients    int           // concurrent HTTP clients (default 32)
 	BatchCodes int           // codes in the batch verification file (default 1,000,000)
-	Log        io.Writer
-	schema     string
+	// LoadGen is the command of a separate load-generator process (`xinyong bench loadgen`),
+	// so the HTTP clients do not share the server's process; empty = clients in this process.
+	LoadGen []string
+	Log     io.Writer
+	schema  string
 }
 
 func (o *CheckOptions) defaults() {
@@ -152,6 +152,14 @@ func loadEntries(ctx context.Context, o *CheckOptions) (*app.App, func(), []Resu
 	}
 	if v, err := a.Store.Meta(ctx, metaCheckEntries); err == nil && v == strconv.Itoa(o.Entries) {
 		fmt.Fprintf(o.Log, "reusing %d loaded entries\n", o.Entries)
+		// Statistics as the current code keeps them (a database loaded by an older build may
+		// hold SQLite's stat4 samples, which make prepared look-ups re-plan on every call).
+		if an, ok := a.Store.(interface{ AnalyzeLists(context.Context) error }); ok {
+			if err := an.AnalyzeLists(ctx); err != nil {
+				done()
+				return nil, nil, nil, err
+			}
+		}
 		return a, done, nil, nil
 	}
 	done()
@@ -313,78 +321,39 @@ func httpLoad(ctx context.Context, a *app.App, o *CheckOptions, sample func() st
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	url := "http://" + ln.Addr().String() + "/api/v1/checks"
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: o.Clients, MaxIdleConnsPerHost: o.Clients}, Timeout: 30 * time.Second}
 	// Bodies are prepared beforehand, so the load generator spends its share of the two cores
 	// on sending, not on building requests.
 	bodies := make([][]byte, 50000)
 	for i := range bodies {
 		bodies[i], _ = json.Marshal(app.CheckRequest{Codes: []string{sample()}, Matter: "gov_procurement"})
 	}
-	fmt.Fprintf(o.Log, "HTTP load: %d clients for %s\n", o.Clients, o.Duration)
-	var mu sync.Mutex
-	var lat []time.Duration
-	var failures int
-	var firstErr error
-	deadline := time.Now().Add(o.Duration)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for c := range o.Clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			bad := 0
-			var ferr error
-			for i := c; time.Now().Before(deadline); i += o.Clients {
-				req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(bodies[i%len(bodies)]))
-				req.Header.Set("Authorization", "Bearer "+plain)
-				req.Header.Set("Content-Type", "application/json")
-				t := time.Now()
-				resp, err := client.Do(req)
-				if err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						err = fmt.Errorf("status %d", resp.StatusCode)
-					}
-				}
-				if err != nil {
-					bad++
-					if ferr == nil {
-						ferr = err
-					}
-					continue
-				}
-				mine = append(mine, time.Since(t))
-			}
-			mu.Lock()
-			lat = append(lat, mine...)
-			failures += bad
-			if firstErr == nil {
-				firstErr = ferr
-			}
-			mu.Unlock()
-		}()
+	var st loadStats
+	if len(o.LoadGen) > 0 {
+		fmt.Fprintf(o.Log, "HTTP load: %d clients for %s (separate load-generator process)\n", o.Clients, o.Duration)
+		st, err = spawnLoad(ctx, o, url, plain, bodies)
+	} else {
+		fmt.Fprintf(o.Log, "HTTP load: %d clients for %s (load generator in this process)\n", o.Clients, o.Duration)
+		st, err = runLoad(ctx, url, plain, o.Clients, o.Duration, bodies)
 	}
-	wg.Wait()
-	took := time.Since(start)
-	if len(lat) == 0 {
-		return nil, fmt.Errorf("no successful HTTP check: %v", firstErr)
+	if err != nil {
+		return nil, err
 	}
-	if failures > 0 {
-		fmt.Fprintf(o.Log, "HTTP failures: %d (first: %v)\n", failures, firstErr)
+	if st.N == 0 {
+		return nil, fmt.Errorf("no successful HTTP check: %s", st.FirstError)
 	}
-	slices.Sort(lat)
-	n := len(lat)
+	if st.Failures > 0 {
+		fmt.Fprintf(o.Log, "HTTP failures: %d (first: %s)\n", st.Failures, st.FirstError)
+	}
+	n := st.N
 	rec := int64(o.Entries)
 	mk := func(metric string, v float64, unit string) Result {
 		return Result{Bench: "check", Metric: metric, Value: round(v), Unit: unit, Records: rec, Store: o.storeName(), N: n}
 	}
 	return []Result{
-		mk("http_checks_per_s", float64(n)/took.Seconds(), "checks/s"),
-		mk("http_p50", ms(lat[n/2]), "ms"),
-		mk("http_p99", ms(lat[n*99/100]), "ms"),
+		mk("http_checks_per_s", float64(n)/st.Seconds, "checks/s"),
+		mk("http_p50", st.P50, "ms"),
+		mk("http_p99", st.P99, "ms"),
 		mk("http_clients", float64(o.Clients), "clients"),
-		mk("http_failures", float64(failures), "requests"),
+		mk("http_failures", float64(st.Failures), "requests"),
 	}, nil
 }

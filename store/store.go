@@ -114,6 +114,9 @@ type Tx interface {
 
 	// Lists, measures and window checks (名单、措施与信用核查).
 	ListsTx
+	// AppendCheckQueryLogs enters the query-log entries of checks, many rows per statement (the
+	// group commit of the window check writes a few hundred at once). IDs are not given back.
+	AppendCheckQueryLogs(qs []*QueryLog) error
 
 	// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).
 	DeliveryTx

@@ -24,6 +24,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&co.Duration, "duration", 0, "check：HTTP 压测时长 / check: HTTP load duration (default 20s)")
 	fs.IntVar(&co.Clients, "clients", 0, "check：并发客户端 / check: concurrent HTTP clients (default 32)")
 	fs.IntVar(&co.BatchCodes, "codes", 0, "check：批量核查代码数 / check: codes in the batch verification (default 1,000,000)")
+	sameProc := fs.Bool("same-process-clients", false, "check：HTTP 客户端与服务在同一进程 / check: run the HTTP clients in the server's process (default: a separate load-generator process)")
 	asJSON := fs.Bool("json", false, "每个指标输出一行 JSON / one JSON object per line and metric")
 	quiet := fs.Bool("q", false, "不输出过程 / no progress output")
 	cpuProfile := fs.String("cpuprofile", "", "把 CPU 剖析写入文件（go tool pprof）/ write a CPU profile to this file (go tool pprof)")
@@ -61,8 +62,13 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 			rs, err = bench.Search(ctx, o)
 		case "score": // -records sets the subjects scored (default 1,200,000)
 			rs, err = bench.Score(ctx, o)
+		case "loadgen": // the child of `bench check` (see bench/loadgen.go)
+			return bench.LoadGen(ctx, e.getenv, e.stdin, e.stdout)
 		case "check":
 			co.Seed, co.Fresh, co.DB, co.Ops, co.Log = o.Seed, o.Fresh, o.DB, o.Ops, o.Log
+			if exe, err := os.Executable(); err == nil && !*sameProc {
+				co.LoadGen = []string{exe, "bench", "-q", "loadgen"}
+			}
 			if o.Dir != "" {
 				co.Dir = o.Dir
 			}

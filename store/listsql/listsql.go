@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xinyong/xinyong/credit"
@@ -49,7 +50,12 @@ type Bulker interface {
 }
 
 // Reader implements store.Lists over db.
-type Reader struct{ DB DB }
+type Reader struct {
+	DB DB
+	// Pool: DB is a connection pool (not one transaction), so independent queries may run
+	// side by side.
+	Pool bool
+}
 
 // Tx implements store.ListsTx over a transaction (the store's own reader, over the same
 // transaction, gives the reads).
@@ -223,26 +229,59 @@ func (r Reader) SubjectEntries(ctx context.Context, key string, statuses ...cred
 
 // EntriesOfSubjects implements store.Lists.
 func (r Reader) EntriesOfSubjects(ctx context.Context, keys []string, status credit.EntryStatus) (map[string][]*credit.ListEntry, error) {
-	out := map[string][]*credit.ListEntry{}
+	// Keys go 500 to a query; more than one query run side by side (up to entryQueries), so
+	// batch verification keeps the database and this process busy at once.
+	var parts [][]string
 	for len(keys) > 0 {
 		n := min(len(keys), 500)
-		args := make([]any, 0, n+1)
+		parts, keys = append(parts, keys[:n]), keys[n:]
+	}
+	res := make([][]*credit.ListEntry, len(parts))
+	errs := make([]error, len(parts))
+	query := func(i int) {
+		part := parts[i]
+		args := make([]any, 0, len(part)+1)
 		args = append(args, string(status))
-		for _, k := range keys[:n] {
+		for _, k := range part {
 			args = append(args, k)
 		}
-		es, err := r.entries(ctx, `SELECT `+entryCols+` FROM list_entries WHERE status = ? AND subject_key IN (`+
-			strings.TrimSuffix(strings.Repeat("?,", n), ",")+`)`, args...)
-		if err != nil {
-			return nil, err
+		res[i], errs[i] = r.entries(ctx, `SELECT `+entryCols+` FROM list_entries WHERE status = ? AND subject_key IN (`+
+			strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")+`)`, args...)
+	}
+	if len(parts) == 1 || !r.Pool {
+		for i := range parts {
+			query(i)
 		}
-		for _, e := range es {
+	} else {
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range min(len(parts), entryQueries) {
+			wg.Go(func() {
+				for i := range next {
+					query(i)
+				}
+			})
+		}
+		for i := range parts {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+	}
+	out := map[string][]*credit.ListEntry{}
+	for i := range parts {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		for _, e := range res[i] {
 			out[e.SubjectKey] = append(out[e.SubjectKey], e)
 		}
-		keys = keys[n:]
 	}
 	return out, nil
 }
+
+// entryQueries is how many look-ups of EntriesOfSubjects run at once.
+const entryQueries = 4
 
 // ItemSubjects implements store.Lists.
 func (r Reader) ItemSubjects(ctx context.Context, item string, after int64, limit int) ([]int64, error) {

@@ -3,12 +3,14 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/xinyong/xinyong/store"
 	"github.com/xinyong/xinyong/store/listsql"
 )
 
@@ -104,4 +106,29 @@ func (d listDB) Bulk(ctx context.Context, table string, cols []string, rows [][]
 func (db *DB) AnalyzeLists(ctx context.Context) error {
 	_, err := db.pool.Exec(ctx, `ANALYZE list_entries`)
 	return err
+}
+
+// queryLogChunk is how many query-log rows one INSERT carries (8 values each).
+const queryLogChunk = 400
+
+// AppendCheckQueryLogs implements store.ListsTx.
+func (t *tx) AppendCheckQueryLogs(qs []*store.QueryLog) error {
+	for start := 0; start < len(qs); start += queryLogChunk {
+		part := qs[start:min(start+queryLogChunk, len(qs))]
+		args := make([]any, 0, len(part)*8)
+		var b strings.Builder
+		for i, q := range part {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			n := i * 8
+			fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
+			args = append(args, ts(q.At), q.Actor, q.Dept, q.Purpose, q.SubjectKey, q.Route, q.Returned, q.RemoteAddr)
+		}
+		// #nosec G202 -- the statement is built from placeholders only
+		if err := t.exec(`INSERT INTO query_log (at, actor, dept, purpose, subject_key, route, returned, remote_addr) VALUES `+b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

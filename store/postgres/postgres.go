@@ -64,7 +64,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("连接 PostgreSQL 失败 / cannot connect to PostgreSQL: %w", err)
 	}
-	db := &DB{pool: pool, reader: reader{q: pool, Reader: listsql.Reader{DB: listDB{q: pool}}}}
+	db := &DB{pool: pool, reader: reader{q: pool, Reader: listsql.Reader{DB: listDB{q: pool}, Pool: true}}}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err

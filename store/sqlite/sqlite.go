@@ -87,7 +87,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.read = r
-	db.reader = reader{q: r, Reader: listsql.Reader{DB: listDB{q: r, prep: (&stmtCache{db: r}).prepare}}}
+	cache := &stmtCache{db: r}
+	db.reader = reader{q: preparedReader{db: r, cache: cache}, Reader: listsql.Reader{DB: listDB{q: r, prep: cache.prepare}, Pool: true}}
 	return db, nil
 }
 

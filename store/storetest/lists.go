@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -186,4 +187,32 @@ func testRepresentedBy(t *testing.T, s store.Store) {
 	if keys, _ := s.RepresentedBy(ctx, a.ID); len(keys) != 0 {
 		t.Fatalf("an organisation represents %v", keys)
 	}
+}
+
+// testCheckQueryLogs: the window check's group commit enters many query-log entries in one
+// statement; each is stored with every field, and readable by subject like any other.
+func testCheckQueryLogs(t *testing.T, s store.Store) {
+	var qs []*store.QueryLog
+	for i := range 450 { // more than one statement's worth
+		qs = append(qs, &store.QueryLog{At: t0.Add(time.Duration(i) * time.Second), Actor: "clerk9", Dept: "cz",
+			Purpose: "信用核查：政府采购", SubjectKey: fmt.Sprintf("qk%03d", i%3), Route: "POST /api/v1/checks",
+			Returned: "check:pass lists:0 measures:0", RemoteAddr: "127.0.0.1"})
+	}
+	update(t, s, func(tx store.Tx) error { return tx.AppendCheckQueryLogs(qs) })
+	var got []*store.QueryLog
+	if err := s.QueryLogs(ctx, store.QueryLogFilter{SubjectKey: "qk001", Actor: "clerk9"}, func(q *store.QueryLog) error {
+		got = append(got, q)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 150 {
+		t.Fatalf("entries of qk001: %d, want 150", len(got))
+	}
+	g := got[0]
+	if g.ID == 0 || !g.At.Equal(t0.Add(time.Second)) || g.Dept != "cz" || g.Purpose != "信用核查：政府采购" || g.Route != "POST /api/v1/checks" ||
+		g.Returned != "check:pass lists:0 measures:0" || g.RemoteAddr != "127.0.0.1" {
+		t.Fatalf("first entry of qk001: %+v", g)
+	}
+	update(t, s, func(tx store.Tx) error { return tx.AppendCheckQueryLogs(nil) })
 }

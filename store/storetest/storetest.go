@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListTypesMeasures", testListTypesMeasures},
 		{"ListEntries", testListEntries},
 		{"Checks", testChecks},
+		{"CheckQueryLogs", testCheckQueryLogs},
 		{"RepresentedBy", testRepresentedBy},
 
 		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).

@@ -1,0 +1,44 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// TestLoadGenChild runs the load generator's child side against a stub server: it sends the
+// bodies it was given with the token, and reports what it counted.
+func TestLoadGenChild(t *testing.T) {
+	var got, bad atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		if r.Header.Get("Authorization") != "Bearer tok" || json.NewDecoder(r.Body).Decode(&body) != nil || body["matter"] != "m" {
+			bad.Add(1)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		got.Add(1)
+	}))
+	defer srv.Close()
+	env := map[string]string{envLoadURL: srv.URL, envLoadToken: "tok", envLoadClients: "2", envLoadDuration: "100ms"}
+	var out bytes.Buffer
+	err := LoadGen(context.Background(), func(k string) string { return env[k] }, strings.NewReader("{\"matter\":\"m\"}\n\n{\"matter\":\"m\"}\n"), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st loadStats
+	if err := json.Unmarshal(out.Bytes(), &st); err != nil {
+		t.Fatalf("output %q: %v", out.String(), err)
+	}
+	if st.N == 0 || int64(st.N) != got.Load() || st.Failures != 0 || bad.Load() != 0 {
+		t.Fatalf("stats %+v, server saw %d good and %d bad", st, got.Load(), bad.Load())
+	}
+	if err := LoadGen(context.Background(), func(string) string { return "" }, strings.NewReader(""), &out); err == nil {
+		t.Fatal("LoadGen without its settings: want an error")
+	}
+}

@@ -621,9 +621,16 @@ func (a *App) ExplainSubject(ctx context.Context, sub *credit.Subject) ([]*Score
 	if err != nil {
 		return nil, err
 	}
-	withdrawn, err := a.Store.WithdrawnRecords(ctx)
+	// The subject's own record states (one indexed read), not the platform's whole withdrawn set.
+	states, err := a.Store.RecordStates(ctx, sub.ID)
 	if err != nil {
 		return nil, err
+	}
+	withdrawn := map[int64]bool{}
+	for _, r := range recs {
+		if st := states[store.RecordKey{Dept: r.Dept, Item: r.Item, SourceID: r.SourceID}]; st != nil && (!st.RepairedAt.IsZero() || !st.RevokedAt.IsZero()) {
+			withdrawn[r.ID] = true
+		}
 	}
 	recs = dropWithdrawn(recs, withdrawn)
 	now := a.Now().UTC()

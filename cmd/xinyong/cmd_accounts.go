@@ -93,7 +93,7 @@ func cmdDept(ctx context.Context, e *env, args []string) error {
 	parent := fs.String("parent", "", "上级部门代码 / parent department code")
 	asJSON := fs.Bool("json", false, "JSON 输出 / JSON output")
 	usage := func() error {
-		fmt.Fprintln(e.stderr, "用法 / usage: xinyong dept add --code C --name 名称 [--name-en N] [--level city|county] [--parent P]\n"+
+		fmt.Fprintln(e.stderr, "用法 / usage: xinyong dept add --code C --name 名称 [--name-en N] [--level city|county|partner] [--parent P]\n"+
 			"       xinyong dept update --code C [--name 名称] [--name-en N] [--level L] [--parent P]\n"+
 			"       xinyong dept list [--json]")
 		return exitCode(2)
@@ -322,7 +322,7 @@ func cmdToken(ctx context.Context, e *env, args []string) error {
 	c.flags(fs, e.getenv)
 	dept := fs.String("dept", "", "部门代码 / department code")
 	name := fs.String("name", "", "用途，如 双公示自动报送 / what the token is for")
-	scopes := fs.String("scopes", "", "权限范围，逗号分隔：records:write, records:read, batches:read, checks:write / scopes")
+	scopes := fs.String("scopes", "", "权限范围，逗号分隔："+scopeNames(auth.AllScopes)+" / scopes")
 	expires := fs.String("expires", "", "有效期至（含当日），最长一年，如 2027-06-30 / valid through this day, at most a year")
 	tz := fs.String("tz", "Asia/Shanghai", "有效期所用时区 / time zone of the expiry date")
 	asJSON := fs.Bool("json", false, "JSON 输出 / JSON output")

@@ -260,25 +260,35 @@ func (s *Server) myRepairForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "rights_form", p)
 }
 
+// caseForm reads a case form's record or case id from the path and its fields and evidence
+// files from the body.
+func (s *Server) caseForm(r *http.Request) (int64, url.Values, []app.Upload, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	form, files, err := s.readEvidenceForm(r)
+	return id, form, files, err
+}
+
+// fileCase files an objection or a repair application (kind "objection" or "repair") on
+// record id for the signed-in subject, as the page and the API both do.
+func (s *Server) fileCase(r *http.Request, kind string, id int64, form url.Values, files []app.Upload) (*credit.Case, error) {
+	if kind == "objection" {
+		return s.app.FileObjection(r.Context(), principal(r), id, form.Get("reason"), files)
+	}
+	return s.app.ApplyRepair(r.Context(), principal(r), id, form.Get("reason"), form.Get("signatory"), files)
+}
+
 // myFile files an objection or a repair application from the form.
 func (s *Server) myFile(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
+		id, form, files, err := s.caseForm(r)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
 		}
-		form, files, err := s.readEvidenceForm(r)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		var c *credit.Case
-		if kind == "objection" {
-			c, err = s.app.FileObjection(r.Context(), principal(r), id, form.Get("reason"), files)
-		} else {
-			c, err = s.app.ApplyRepair(r.Context(), principal(r), id, form.Get("reason"), form.Get("signatory"), files)
-		}
+		c, err := s.fileCase(r, kind, id, form, files)
 		if err != nil {
 			status, msg := ruleMessage(err)
 			if status >= 500 || status == http.StatusUnauthorized {
@@ -367,12 +377,7 @@ func (s *Server) myCase(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) myResubmit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	form, files, err := s.readEvidenceForm(r)
+	id, form, files, err := s.caseForm(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -655,22 +660,12 @@ func (s *Server) apiMyRecords(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiMyFile(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r, "id")
+		id, form, files, err := s.caseForm(r)
 		if err != nil {
 			s.apiError(w, r, err)
 			return
 		}
-		form, files, err := s.readEvidenceForm(r)
-		if err != nil {
-			s.apiError(w, r, err)
-			return
-		}
-		var c *credit.Case
-		if kind == "objection" {
-			c, err = s.app.FileObjection(r.Context(), principal(r), id, form.Get("reason"), files)
-		} else {
-			c, err = s.app.ApplyRepair(r.Context(), principal(r), id, form.Get("reason"), form.Get("signatory"), files)
-		}
+		c, err := s.fileCase(r, kind, id, form, files)
 		if err != nil {
 			s.apiError(w, r, err)
 			return
@@ -681,12 +676,7 @@ func (s *Server) apiMyFile(kind string) http.HandlerFunc {
 }
 
 func (s *Server) apiMyResubmit(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	form, files, err := s.readEvidenceForm(r)
+	id, form, files, err := s.caseForm(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

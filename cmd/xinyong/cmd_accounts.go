@@ -183,10 +183,11 @@ func parseRoles(s string) ([]auth.Role, error) {
 	return roles, nil
 }
 
-func roleNames(roles []auth.Role) string {
-	s := make([]string, len(roles))
-	for i, r := range roles {
-		s[i] = string(r)
+// codeList joins role or scope codes with commas, as the flags take them.
+func codeList[T ~string](codes []T) string {
+	s := make([]string, len(codes))
+	for i, c := range codes {
+		s[i] = string(c)
 	}
 	return strings.Join(s, ",")
 }
@@ -252,7 +253,7 @@ func cmdUser(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fail(e, err)
 		}
-		fmt.Fprintf(e.stdout, "已添加用户 / added user %s（%s，部门 dept %s，角色 roles %s）\n", u.Username, u.Name, u.Dept, roleNames(u.Roles))
+		fmt.Fprintf(e.stdout, "已添加用户 / added user %s（%s，部门 dept %s，角色 roles %s）\n", u.Username, u.Name, u.Dept, codeList(u.Roles))
 	case "list":
 		us, err := a.Users(ctx, *dept)
 		if err != nil {
@@ -268,7 +269,7 @@ func cmdUser(ctx context.Context, e *env, args []string) error {
 			if u.Disabled {
 				status = "停用 disabled"
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Username, u.Name, u.Dept, roleNames(u.Roles), status,
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Username, u.Name, u.Dept, codeList(u.Roles), status,
 				u.CreatedAt.Local().Format("2006-01-02"))
 		}
 		return tw.Flush()
@@ -283,7 +284,7 @@ func cmdUser(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fail(e, err)
 		}
-		fmt.Fprintf(e.stdout, "已更新用户 / updated user %s（%s，部门 dept %s，角色 roles %s）\n", u.Username, u.Name, u.Dept, roleNames(u.Roles))
+		fmt.Fprintf(e.stdout, "已更新用户 / updated user %s（%s，部门 dept %s，角色 roles %s）\n", u.Username, u.Name, u.Dept, codeList(u.Roles))
 	case "disable":
 		if err := a.DisableUser(ctx, actor, rest[1]); err != nil {
 			return fail(e, err)
@@ -322,7 +323,7 @@ func cmdToken(ctx context.Context, e *env, args []string) error {
 	c.flags(fs, e.getenv)
 	dept := fs.String("dept", "", "部门代码 / department code")
 	name := fs.String("name", "", "用途，如 双公示自动报送 / what the token is for")
-	scopes := fs.String("scopes", "", "权限范围，逗号分隔："+scopeNames(auth.AllScopes)+" / scopes")
+	scopes := fs.String("scopes", "", "权限范围，逗号分隔："+codeList(auth.AllScopes)+" / scopes")
 	expires := fs.String("expires", "", "有效期至（含当日），最长一年，如 2027-06-30 / valid through this day, at most a year")
 	tz := fs.String("tz", "Asia/Shanghai", "有效期所用时区 / time zone of the expiry date")
 	asJSON := fs.Bool("json", false, "JSON 输出 / JSON output")
@@ -372,7 +373,7 @@ func cmdToken(ctx context.Context, e *env, args []string) error {
 			return fail(e, err)
 		}
 		fmt.Fprintf(e.stdout, "已签发令牌 / issued token %d（部门 dept %s，用途 %s，权限 scopes %s，有效期至 expires %s）\n\n", t.ID, t.Dept, t.Name,
-			scopeNames(t.Scopes), t.ExpiresAt.In(loc).Format("2006-01-02 15:04 MST"))
+			codeList(t.Scopes), t.ExpiresAt.In(loc).Format("2006-01-02 15:04 MST"))
 		fmt.Fprintf(e.stdout, "    %s\n\n", plain)
 		fmt.Fprintln(e.stdout, "请立即妥善保存：该令牌只显示这一次，平台不保存明文，无法再次查看；遗失请吊销后重新签发。\n"+
 			"Store it now: the token is shown only this once and cannot be shown again; if lost, revoke it and issue a new one.")
@@ -417,7 +418,7 @@ func cmdToken(ctx context.Context, e *env, args []string) error {
 			if !t.LastUsedAt.IsZero() {
 				last = t.LastUsedAt.Local().Format("2006-01-02 15:04")
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Dept, t.Name, scopeNames(t.Scopes),
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Dept, t.Name, codeList(t.Scopes),
 				t.ExpiresAt.Local().Format("2006-01-02 15:04 MST"), status, last, t.CreatedBy)
 		}
 		return tw.Flush()
@@ -433,14 +434,6 @@ func cmdToken(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "已吊销令牌 / revoked token %d（%s %s）\n", t.ID, t.Dept, t.Name)
 	}
 	return nil
-}
-
-func scopeNames(scopes []auth.Scope) string {
-	s := make([]string, len(scopes))
-	for i, x := range scopes {
-		s[i] = string(x)
-	}
-	return strings.Join(s, ",")
 }
 
 func cmdQueryLog(ctx context.Context, e *env, args []string) error {

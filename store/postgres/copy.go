@@ -16,41 +16,43 @@ import (
 
 var _ store.Copier = (*DB)(nil)
 
-// deriver computes a table's derived columns from other columns of the same row.
-type deriver struct {
-	cols []string               // the derived columns, in the order fn returns them
-	need []string               // the columns fn reads
-	fn   func(need []any) []any // values of need → values of cols
-}
-
-// derived lists the columns this store computes itself. A column listed here is never copied:
-// a copy into PostgreSQL recomputes it from the row, a copy out of it leaves it behind.
-var derived = map[string]deriver{
-	"subjects": {
-		cols: []string{"search_text", "grams"},
-		need: []string{"kind", "name_norm", "former_names"},
-		fn: func(v []any) []any {
-			s := &credit.Subject{}
-			k, _ := v[0].(string)
-			s.Kind = credit.SubjectKind(k)
-			s.NameNorm, _ = v[1].(string)
-			s.FormerNames, _ = v[2].([]string)
-			g := grams(s)
-			if g == nil {
-				return []any{searchText(s), nil}
-			}
-			return []any{searchText(s), g}
-		},
-	},
-}
-
 // derivedTables are tables this store keeps from other tables: a copy skips them and CopyFinish
-// rebuilds them with the statement given. audit_head is the last audit entry's seq and hash
-// (the SQLite store reads them from audit_log itself).
-var derivedTables = map[string]string{
-	"audit_head": `INSERT INTO audit_head (one, seq, hash)
-		SELECT true, coalesce(max(seq), 0), coalesce((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), $1) FROM audit_log
-		ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+// rebuilds them. audit_head is the last audit entry's seq and hash (the SQLite store reads them
+// from audit_log itself); subject_search is name search's table, computed from the subjects.
+var derivedTables = map[string]func(ctx context.Context, db *DB) error{
+	"audit_head": func(ctx context.Context, db *DB) error {
+		_, err := db.pool.Exec(ctx, `INSERT INTO audit_head (one, seq, hash)
+			SELECT true, coalesce(max(seq), 0), coalesce((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), $1) FROM audit_log
+			ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, audit.Genesis)
+		return err
+	},
+	"subject_search": func(ctx context.Context, db *DB) error { return db.rebuildSearch(ctx) },
+}
+
+// rebuildSearch fills subject_search anew from the organisations in subjects, streaming.
+func (db *DB) rebuildSearch(ctx context.Context) error {
+	if _, err := db.pool.Exec(ctx, `TRUNCATE subject_search`); err != nil {
+		return err
+	}
+	rows, err := db.pool.Query(ctx, `SELECT id, kind, name_norm, former_names FROM subjects WHERE kind <> 'person'`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if !rows.Next() {
+			return nil, rows.Err()
+		}
+		var s credit.Subject
+		var kind string
+		if err := rows.Scan(&s.ID, &kind, &s.NameNorm, &s.FormerNames); err != nil {
+			return nil, err
+		}
+		s.Kind = credit.SubjectKind(kind)
+		return []any{s.ID, searchText(&s), grams(&s)}, nil
+	})
+	_, err = db.pool.CopyFrom(ctx, pgx.Identifier{"subject_search"}, searchColumns, src)
+	return err
 }
 
 // CopyEngine names the database.
@@ -107,11 +109,6 @@ func (db *DB) CopyTables(ctx context.Context) ([]store.CopyTable, error) {
 		c.Kind = kindOf(c.Type)
 		c.Required = notNull && !hasDef
 		c.Derived = generated
-		for _, d := range derived[table].cols {
-			if d == c.Name {
-				c.Derived = true
-			}
-		}
 		if !c.Derived && c.Kind == store.KindUnknown {
 			return nil, fmt.Errorf("%s.%s: 复制不支持类型 / copy does not handle type %s yet", table, c.Name, c.Type)
 		}
@@ -217,22 +214,8 @@ func (db *DB) CopyClear(ctx context.Context, tables []string) error {
 	return err
 }
 
-// CopyWrite streams rows into table with one COPY, appending the derived columns the store
-// computes from each row.
+// CopyWrite streams rows into table with one COPY.
 func (db *DB) CopyWrite(ctx context.Context, table string, cols []store.CopyColumn, rows iter.Seq2[[]any, error]) (int64, error) {
-	names := store.ColumnNames(cols)
-	d, hasDerived := derived[table]
-	var need []int
-	if hasDerived {
-		for _, n := range d.need {
-			i := indexOf(names, n)
-			if i < 0 {
-				return 0, fmt.Errorf("%s: 派生列需要 %s / the derived columns need %s", table, n, n)
-			}
-			need = append(need, i)
-		}
-		names = append(names, d.cols...)
-	}
 	next, stop := iter.Pull2(rows)
 	defer stop()
 	src := pgx.CopyFromFunc(func() ([]any, error) {
@@ -240,25 +223,9 @@ func (db *DB) CopyWrite(ctx context.Context, table string, cols []store.CopyColu
 		if !ok || err != nil {
 			return nil, err
 		}
-		if hasDerived {
-			in := make([]any, len(need))
-			for j, i := range need {
-				in[j] = row[i]
-			}
-			row = append(row, d.fn(in)...)
-		}
 		return row, nil
 	})
-	return db.pool.CopyFrom(ctx, pgx.Identifier{table}, names, src)
-}
-
-func indexOf(l []string, s string) int {
-	for i, e := range l {
-		if e == s {
-			return i
-		}
-	}
-	return -1
+	return db.pool.CopyFrom(ctx, pgx.Identifier{table}, store.ColumnNames(cols), src)
 }
 
 // CopyFinish moves every sequence past the largest id of the column that draws from it, so new
@@ -320,8 +287,8 @@ func (db *DB) CopyFinish(ctx context.Context) error {
 			return fmt.Errorf("reset sequence %s: %w", seq, err)
 		}
 	}
-	for table, q := range derivedTables {
-		if _, err := db.pool.Exec(ctx, q, audit.Genesis); err != nil {
+	for table, rebuild := range derivedTables {
+		if err := rebuild(ctx, db); err != nil {
 			return fmt.Errorf("rebuild %s: %w", table, err)
 		}
 	}

@@ -64,7 +64,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("连接 PostgreSQL 失败 / cannot connect to PostgreSQL: %w", err)
 	}
-	db := &DB{pool: pool, reader: reader{q: pool, Reader: listsql.Reader{DB: listDB{q: pool}, Pool: true}}}
+	db := &DB{pool: pool, reader: reader{q: pool, grams: &gramStats{}, Reader: listsql.Reader{DB: listDB{q: pool}, Pool: true}}}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -214,7 +214,7 @@ func (db *DB) update(ctx context.Context, fn func(store.Tx) error, lock string) 
 	}
 	// Roll back even when ctx is already cancelled, so the connection goes back to the pool clean.
 	rollback := func() { ptx.Rollback(context.WithoutCancel(ctx)) }
-	t := &tx{reader: reader{q: ptx, inTx: true, Reader: listsql.Reader{DB: listDB{q: ptx, tx: ptx}}}, tx: ptx, ctx: ctx,
+	t := &tx{reader: reader{q: ptx, inTx: true, grams: db.grams, Reader: listsql.Reader{DB: listDB{q: ptx, tx: ptx}}}, tx: ptx, ctx: ctx,
 		Tx: listsql.Tx{DB: listDB{q: ptx, tx: ptx}, Ctx: ctx}}
 	defer func() {
 		if p := recover(); p != nil {
@@ -273,6 +273,6 @@ func isUnique(err error) bool {
 // large import the statistics are empty or stale (autovacuum catches up later) and search
 // plans are poor; the importer's caller runs this after big batches.
 func (db *DB) Analyze(ctx context.Context) error {
-	_, err := db.pool.Exec(ctx, `ANALYZE subjects, records, subject_aliases`)
+	_, err := db.pool.Exec(ctx, `ANALYZE subjects, subject_search, records, subject_aliases`)
 	return err
 }

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -19,8 +18,9 @@ import (
 // reader implements store.Reader over either the pool or a transaction.
 type reader struct {
 	listsql.Reader
-	q    querier
-	inTx bool // q is a transaction: one connection, busy while a result is being read
+	q     querier
+	inTx  bool       // q is a transaction: one connection, busy while a result is being read
+	grams *gramStats // the common grams of name search, shared by the store's readers
 }
 
 func (r reader) LatestCatalog(ctx context.Context) (*credit.Catalog, error) {
@@ -117,76 +117,37 @@ func (r reader) SubjectByAlias(ctx context.Context, alias string) (*credit.Subje
 }
 
 // SearchSubjects lists exact name matches first, then fragment matches in id order, as the
-// SQLite store does. A fragment of three characters or more is a LIKE that the trigram index
-// answers. One or two characters give pg_trgm no trigram to look up, so those match the
-// subject's grams (its characters and adjacent pairs, GIN-indexed; migration 0004).
+// SQLite store does; the fragment matches come from subject_search (see search.go).
 func (r reader) SearchSubjects(ctx context.Context, q store.SearchQuery) (*store.SearchResult, error) {
 	if q.Name == "" {
 		return &store.SearchResult{}, nil
 	}
 	need := q.SearchNeed()
-	// Both queries are planned for the actual name every time (pgx.QueryExecModeExec: an unnamed
-	// statement), never from a cached generic plan: whether walking ids in order or reading the
-	// trigram index is quicker depends on how common the fragment is.
 	exact, err := r.subjects(ctx, `SELECT `+subjectCols+` FROM subjects WHERE name_norm = $1 AND kind <> 'person' ORDER BY id LIMIT $2`,
-		pgx.QueryExecModeExec, q.Name, need)
+		q.Name, need)
 	if err != nil {
 		return nil, err
 	}
 	all := exact
 	if len(all) < need {
-		skip := make([]int64, len(exact)) // never nil: id <> ALL(NULL) would match nothing
-		for i, s := range exact {
-			skip[i] = s.ID
+		// An exact match also contains the fragment: ask for enough to drop them here.
+		ids, err := r.fragmentIDs(ctx, q.Name, need+len(exact))
+		if err != nil {
+			return nil, err
 		}
-		// search_text is NULL for natural persons, so neither filter can return one.
-		match, arg := `search_text LIKE $1`, any("%"+escapeLike(q.Name)+"%")
-		var more []*credit.Subject
-		if utf8.RuneCountInString(q.Name) < 3 {
-			// Trigram estimates were good enough at 1.47 M subjects; gram estimates were not.
-			match, arg = `grams @> $1`, []string{q.Name}
-			if more, err = r.rareMatch(ctx, match, arg, skip, need); err != nil {
-				return nil, err
-			}
-		}
-		if more == nil {
-			more, err = r.subjects(ctx, `SELECT `+subjectCols+` FROM subjects WHERE `+match+` AND id <> ALL($2) ORDER BY id LIMIT $3`,
-				pgx.QueryExecModeExec, arg, skip, need)
+		ids = slices.DeleteFunc(ids, func(id int64) bool {
+			return slices.ContainsFunc(exact, func(s *credit.Subject) bool { return s.ID == id })
+		})
+		ids = ids[:min(len(ids), need-len(exact))]
+		if len(ids) > 0 {
+			more, err := r.subjects(ctx, `SELECT `+subjectCols+` FROM subjects WHERE id = ANY($1) ORDER BY id`, ids)
 			if err != nil {
 				return nil, err
 			}
+			all = append(all, more...)
 		}
-		all = append(all, more...)
 	}
 	return store.SearchPage(all, q), nil
-}
-
-// rareMax is how many matches make a one- or two-character query common.
-const rareMax = 5000
-
-// rareMatch answers a name query from its index alone when the fragment is rare: it reads at
-// most rareMax matching ids (unordered: an index look-up), and when that is all of them, sorts
-// them here and loads the page. The planner cannot tell a rare fragment from a common one well
-// (array statistics keep only the common grams; trigram estimates are rough), and for both it
-// may walk the primary key in id order until the page is full: quick for a common fragment, but
-// for a pair that 30 of 1,000,000 organisations hold, seconds of reading (1.3–3.7 s measured at
-// 1.47 M subjects). It returns nil, nil for a common query, which the ordered scan answers.
-func (r reader) rareMatch(ctx context.Context, match string, arg any, skip []int64, need int) ([]*credit.Subject, error) {
-	rows, err := r.q.Query(ctx, `SELECT id FROM subjects WHERE `+match+` LIMIT $2`, pgx.QueryExecModeExec, arg, rareMax+1)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil || len(ids) > rareMax {
-		return nil, err
-	}
-	ids = slices.DeleteFunc(ids, func(id int64) bool { return slices.Contains(skip, id) })
-	slices.Sort(ids)
-	ids = ids[:min(len(ids), need)]
-	if len(ids) == 0 {
-		return []*credit.Subject{}, nil
-	}
-	return r.subjects(ctx, `SELECT `+subjectCols+` FROM subjects WHERE id = ANY($1) ORDER BY id`, ids)
 }
 
 func (r reader) subjects(ctx context.Context, query string, args ...any) ([]*credit.Subject, error) {

@@ -212,7 +212,7 @@ func grams(s *credit.Subject) []string {
 		return nil
 	}
 	seen := map[string]bool{}
-	var out []string
+	out := []string{} // never NULL for an organisation, even with an empty name
 	add := func(g string) {
 		if !seen[g] {
 			seen[g] = true
@@ -231,7 +231,7 @@ func grams(s *credit.Subject) []string {
 	return out
 }
 
-var subjectColumns = []string{"id", "key", "code", "kind", "name", "name_norm", "search_text", "grams", "region", "legal_rep_id", "legal_rep",
+var subjectColumns = []string{"id", "key", "code", "kind", "name", "name_norm", "region", "legal_rep_id", "legal_rep",
 	"former_names", "legacy_codes", "status", "id_cipher", "name_cipher", "id_masked", "created_at", "updated_at"}
 
 func (t *tx) InsertSubjects(subs []*credit.Subject) error {
@@ -247,29 +247,50 @@ func (t *tx) InsertSubjects(subs []*credit.Subject) error {
 	}
 	err = t.write("subjects", subjectColumns, len(subs), func(i int, a []any) []any {
 		s := subs[i]
-		return append(a, s.ID, s.Key, nullStr(s.Code), string(s.Kind), s.Name, s.NameNorm, searchText(s), grams(s), s.Region, nullID(s.LegalRepID),
+		return append(a, s.ID, s.Key, nullStr(s.Code), string(s.Kind), s.Name, s.NameNorm, s.Region, nullID(s.LegalRepID),
 			s.LegalRep, list(s.FormerNames), list(s.LegacyCodes), string(s.Status), s.IDCipher, s.NameCipher, s.IDMasked,
 			ts(s.CreatedAt), ts(s.UpdatedAt))
 	})
 	if isUnique(err) {
 		return &raceError{table: "subjects", err: credit.Errorf(credit.ECONFLICT, "主体已存在 / subject exists: %v", err)}
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	var orgs []*credit.Subject
+	for _, s := range subs {
+		if !s.IsPerson() {
+			orgs = append(orgs, s)
+		}
+	}
+	return t.write("subject_search", searchColumns, len(orgs), func(i int, a []any) []any {
+		return append(a, orgs[i].ID, searchText(orgs[i]), grams(orgs[i]))
+	})
 }
 
+// searchColumns are subject_search's columns (migration 0021).
+var searchColumns = []string{"id", "search_text", "grams"}
+
 func (t *tx) UpdateSubject(s *credit.Subject) error {
-	tag, err := t.tx.Exec(t.ctx, `UPDATE subjects SET code = $1, kind = $2, name = $3, name_norm = $4, search_text = $5, region = $6,
-		legal_rep_id = $7, legal_rep = $8, former_names = $9, legacy_codes = $10, status = $11, id_cipher = $12, name_cipher = $13,
-		id_masked = $14, updated_at = $15, grams = $17 WHERE id = $16`,
-		nullStr(s.Code), string(s.Kind), s.Name, s.NameNorm, searchText(s), s.Region, nullID(s.LegalRepID), s.LegalRep,
-		list(s.FormerNames), list(s.LegacyCodes), string(s.Status), s.IDCipher, s.NameCipher, s.IDMasked, ts(s.UpdatedAt), s.ID, grams(s))
+	tag, err := t.tx.Exec(t.ctx, `UPDATE subjects SET code = $1, kind = $2, name = $3, name_norm = $4, region = $5,
+		legal_rep_id = $6, legal_rep = $7, former_names = $8, legacy_codes = $9, status = $10, id_cipher = $11, name_cipher = $12,
+		id_masked = $13, updated_at = $14 WHERE id = $15`,
+		nullStr(s.Code), string(s.Kind), s.Name, s.NameNorm, s.Region, nullID(s.LegalRepID), s.LegalRep,
+		list(s.FormerNames), list(s.LegacyCodes), string(s.Status), s.IDCipher, s.NameCipher, s.IDMasked, ts(s.UpdatedAt), s.ID)
 	if err != nil {
 		return err
 	}
 	if tag.RowsAffected() == 0 {
 		return credit.Errorf(credit.ENOTFOUND, "未找到主体 / subject not found: %d", s.ID)
 	}
-	return nil
+	if s.IsPerson() {
+		_, err = t.tx.Exec(t.ctx, `DELETE FROM subject_search WHERE id = $1`, s.ID)
+		return err
+	}
+	_, err = t.tx.Exec(t.ctx, `INSERT INTO subject_search (id, search_text, grams) VALUES ($1, $2, $3)
+		ON CONFLICT (id) DO UPDATE SET search_text = excluded.search_text, grams = excluded.grams
+		WHERE subject_search.search_text IS DISTINCT FROM excluded.search_text`, s.ID, searchText(s), grams(s))
+	return err
 }
 
 func (t *tx) PutAliases(aliases []store.Alias) error {

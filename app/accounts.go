@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -47,7 +48,63 @@ const (
 	maxUserAgentLen = 256 // bytes kept of a browser's User-Agent
 	maxRemoteLen    = 64
 	tokenTouchEvery = time.Minute
+	// tokenCacheFor is how long a token read from the store answers again without a read:
+	// a revocation in this process drops it at once; one made by another process (the CLI
+	// on the same store) takes effect within this time.
+	tokenCacheFor = 2 * time.Second
 )
+
+// tokenCache keeps recently presented API tokens by hash, so a department system sending
+// thousands of window checks a second does not read its token for each one.
+type tokenCache struct {
+	mu    sync.Mutex
+	m     map[string]cachedToken
+	clock func() time.Time // nil: time.Now (tests set it)
+}
+
+func (c *tokenCache) now() time.Time {
+	if c.clock != nil {
+		return c.clock()
+	}
+	return time.Now()
+}
+
+type cachedToken struct {
+	t    auth.Token
+	read time.Time // when it was read from the store (the process's clock, not the app's)
+}
+
+const tokenCacheMax = 4096
+
+func (c *tokenCache) get(hash string, now time.Time) (*auth.Token, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[hash]
+	if !ok || now.Sub(e.read) >= tokenCacheFor || now.Before(e.read) {
+		return nil, false
+	}
+	t := e.t
+	return &t, true
+}
+
+func (c *tokenCache) put(t *auth.Token, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= tokenCacheMax {
+		c.m = map[string]cachedToken{}
+	}
+	c.m[t.Hash] = cachedToken{t: *t, read: now}
+}
+
+func (c *tokenCache) drop(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for h, e := range c.m {
+		if e.t.ID == id {
+			delete(c.m, h)
+		}
+	}
+}
 
 // invalidField is an EINVALID error naming the field and rule.
 func invalidField(field, rule, msg string) error {
@@ -795,6 +852,7 @@ func (a *App) RevokeToken(ctx context.Context, actor string, id int64) (*auth.To
 		if err := tx.UpdateToken(t); err != nil {
 			return err
 		}
+		a.tokens.drop(id)
 		return a.audit(ctx, tx, actor, ActionTokenRevoke, tokenObject(id), map[string]any{"dept": t.Dept, "name": t.Name})
 	})
 	if err != nil {
@@ -812,11 +870,17 @@ func (a *App) AuthenticateToken(ctx context.Context, plain string, now time.Time
 		return nil, auth.ErrTokenInvalid
 	}
 	hash := auth.TokenHash(plain)
-	t, err := a.Store.TokenByHash(ctx, hash)
-	if credit.ErrorCode(err) == credit.ENOTFOUND {
-		return nil, auth.ErrTokenInvalid
-	} else if err != nil {
-		return nil, err
+	clock := a.tokens.now()
+	t, cached := a.tokens.get(hash, clock)
+	if !cached {
+		var err error
+		t, err = a.Store.TokenByHash(ctx, hash)
+		if credit.ErrorCode(err) == credit.ENOTFOUND {
+			return nil, auth.ErrTokenInvalid
+		} else if err != nil {
+			return nil, err
+		}
+		a.tokens.put(t, clock)
 	}
 	if t.Dept != dept {
 		return nil, auth.ErrTokenInvalid
@@ -842,6 +906,7 @@ func (a *App) AuthenticateToken(ctx context.Context, plain string, now time.Time
 		if err != nil {
 			return nil, err
 		}
+		a.tokens.put(t, clock)
 	}
 	return t.Principal(), nil
 }

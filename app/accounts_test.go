@@ -384,3 +384,33 @@ func TestTokens(t *testing.T) {
 		t.Fatalf("audit actions = %v", acts)
 	}
 }
+
+// TestTokenCache: a token answers from memory for a moment; a revocation in this process ends
+// it at once, one made through another process on the same store within tokenCacheFor.
+func TestTokenCache(t *testing.T) {
+	a, c, path := clockApp(t)
+	ctx := context.Background()
+	cache := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	app.SetTokenClock(a, cache.Now)
+	plain, tok, err := a.IssueToken(ctx, cliOp, "fgw", "核查", []auth.Scope{auth.ScopeChecksWrite}, c.Now().AddDate(0, 6, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AuthenticateToken(ctx, plain, c.Now()); err != nil {
+		t.Fatal(err)
+	}
+	other, err := newApp(t, path, 1) // the CLI, say
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.RevokeToken(ctx, cliOp, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AuthenticateToken(ctx, plain, c.Now()); err != nil {
+		t.Fatalf("within the cache time the token still answers from memory: %v", err)
+	}
+	cache.Add(2 * time.Second)
+	if _, err := a.AuthenticateToken(ctx, plain, c.Now()); !errors.Is(err, auth.ErrTokenRevoked) {
+		t.Fatalf("after the cache time: %v, want revoked", err)
+	}
+}

@@ -36,6 +36,8 @@ type App struct {
 	cat atomic.Pointer[credit.Catalog]
 	ids *ingest.IDCache
 
+	tokens tokenCache // API tokens presented lately (accounts.go)
+
 	analyzeMu  sync.Mutex
 	analyzedAt int64 // records + subjects when statistics were last refreshed
 	// pwSem bounds the argon2id verifications running at once: each takes 64 MiB and both

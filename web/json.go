@@ -23,6 +23,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v) // the status is out; a failed write means the client went away
 }
 
+// writeCompactJSON is writeJSON without indentation, for the answers machines ask for
+// thousands of times a second (window checks): a third fewer bytes to encode and send.
+func writeCompactJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v) // as in writeJSON
+}
+
 // readJSON is the one place API request bodies are decoded: at most maxJSONBody bytes, one JSON
 // value, no unknown keys. Errors are EINVALID (or ETOOLARGE) with a Chinese message.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) error {

@@ -156,7 +156,7 @@ func (s *Server) apiCheck(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeCompactJSON(w, http.StatusOK, res)
 }
 
 // check runs a window check with the request's origin; the app logs it (check log and query

@@ -1,10 +1,11 @@
 // Package postgres is the production store: PostgreSQL through pgx, COPY for bulk loads and a
-// pg_trgm index for partial-name search. It passes the same contract (store/storetest) as the
+// narrow gram table with a GIN index for partial-name search (search.go). It passes the same contract (store/storetest) as the
 // embedded SQLite store, so the services above cannot tell them apart.
 //
 // The SQL stays within what PostgreSQL-wire distributed engines (CockroachDB, YugabyteDB,
 // Citus) also run: plain tables and indexes, no triggers, no functions of our own. The few
-// PostgreSQL-only spots (the migration lock, pg_trgm) are marked where they are.
+// PostgreSQL-only spots (the migration lock, pg_trgm, planner settings and statistics in
+// search.go) are marked where they are.
 //
 // Backups are the operator's: pg_dump, or the server's own base backups and WAL archiving.
 package postgres

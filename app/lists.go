@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -392,8 +393,31 @@ func (a *App) PublishBatch(ctx context.Context, p *auth.Principal, list string, 
 // LoadEntries puts decided entries on a list in one published batch (e.g. the court defaulters
 // pulled down from the national list, already decided by the courts): no proposal and
 // confirmation here, since the deciding body is elsewhere. Entries with a stored source id are
-// skipped (a load may be repeated). Each new entry is a status change.
+// skipped (a load may be repeated). Each new entry is a status change. It is LoadEntryStream
+// over a slice.
 func (a *App) LoadEntries(ctx context.Context, actor, list, dept string, ins []EntryInput) (loaded, skipped int, b *credit.ListBatch, err error) {
+	i := 0
+	return a.LoadEntryStream(ctx, actor, list, dept, func() (EntryInput, error) {
+		if i == len(ins) {
+			return EntryInput{}, io.EOF
+		}
+		i++
+		return ins[i-1], nil
+	})
+}
+
+// loadChunk is how many entries one transaction of a list load stores.
+const loadChunk = 5000
+
+// LoadEntryStream is LoadEntries for lists of any size (a national list holds millions):
+// next yields the inputs one at a time until io.EOF. They are validated and stored loadChunk
+// at a time, each chunk in a transaction of its own, so a long load neither holds the store's
+// single writer (SQLite) for its whole length nor keeps the list in memory. All entries of one
+// load join one batch: the first chunk that stores an entry numbers and creates it, later
+// chunks add to its count, and each chunk is audited. A bad row stops the load with its row
+// number; the chunks before it stay stored, and loading the corrected file again skips them
+// (by source id) and puts the rest in a new batch.
+func (a *App) LoadEntryStream(ctx context.Context, actor, list, dept string, next func() (EntryInput, error)) (loaded, skipped int, b *credit.ListBatch, err error) {
 	c, err := a.Joint(ctx)
 	if err != nil {
 		return 0, 0, nil, err
@@ -406,39 +430,96 @@ func (a *App) LoadEntries(ctx context.Context, actor, list, dept string, ins []E
 		dept = lt.Dept
 	}
 	now := a.Now()
-	es := make([]*credit.ListEntry, 0, len(ins))
-	for i, in := range ins {
-		in.List, in.Dept = list, dept
-		e, err := a.entryFor(ctx, c, in, actor)
-		if err != nil {
-			if ce, ok := err.(*credit.Error); ok {
-				ce.Row = i + 1
+	row := 0
+	for eof := false; !eof; {
+		es := make([]*credit.ListEntry, 0, loadChunk)
+		first := row + 1
+		for len(es) < loadChunk {
+			in, err := next()
+			if err == io.EOF {
+				eof = true
+				break
 			}
-			return 0, 0, nil, err
+			if err != nil {
+				return loaded, skipped, b, err
+			}
+			row++
+			in.List, in.Dept = list, dept
+			e, err := a.entryFor(ctx, c, in, actor)
+			if err != nil {
+				if ce, ok := err.(*credit.Error); ok {
+					ce.Row = row
+				}
+				return loaded, skipped, b, err
+			}
+			e.Status, e.ConfirmedBy, e.ConfirmedAt = credit.EntryConfirmed, actor, now.UTC()
+			es = append(es, e)
 		}
-		e.Status, e.ConfirmedBy, e.ConfirmedAt = credit.EntryConfirmed, actor, now.UTC()
-		es = append(es, e)
+		if len(es) == 0 {
+			break
+		}
+		n, sk, nb, err := a.loadEntryChunk(ctx, c, actor, list, es, b, now, [2]int{first, row})
+		if err != nil {
+			return loaded, skipped, b, err
+		}
+		loaded, skipped, b = loaded+n, skipped+sk, nb
 	}
+	if loaded == 0 {
+		err = a.update(ctx, func(tx store.Tx) error {
+			return a.audit(ctx, tx, actor, ActionListLoad, "list:"+list, map[string]any{"list": list, "loaded": 0, "skipped": skipped})
+		})
+	}
+	return loaded, skipped, b, err
+}
+
+// loadEntryChunk stores one chunk of a list load in one transaction: the new entries, published
+// in batch b (created here when b is nil and an entry is new), their status changes and an
+// audit entry naming the rows.
+func (a *App) loadEntryChunk(ctx context.Context, c *credit.JointCatalog, actor, list string, es []*credit.ListEntry, b *credit.ListBatch,
+	now time.Time, rows [2]int) (loaded, skipped int, out *credit.ListBatch, err error) {
 	err = a.update(ctx, func(tx store.Tx) error {
-		loaded, skipped = 0, 0
+		loaded, skipped, out = 0, 0, b
+		for _, e := range es { // a retried transaction starts from the entries as validated
+			e.ID, e.Status, e.BatchNo, e.PublishedAt = 0, credit.EntryConfirmed, 0, time.Time{}
+		}
 		if err := tx.InsertListEntries(es); err != nil {
 			return err
 		}
-		prev, err := tx.ListBatches(ctx, list)
-		if err != nil {
-			return err
-		}
-		no := 1
-		for _, pb := range prev {
-			no = max(no, pb.No+1)
-		}
+		var fresh []*credit.ListEntry
 		for _, e := range es {
 			if e.ID == 0 {
 				skipped++
-				continue
+			} else {
+				fresh = append(fresh, e)
 			}
-			loaded++
-			if err := e.Publish(no, now); err != nil {
+		}
+		loaded = len(fresh)
+		if loaded == 0 {
+			return nil
+		}
+		if b == nil {
+			prev, err := tx.ListBatches(ctx, list)
+			if err != nil {
+				return err
+			}
+			no := 1
+			for _, pb := range prev {
+				no = max(no, pb.No+1)
+			}
+			out = &credit.ListBatch{List: list, No: no, Title: credit.BatchTitle(no), Entries: loaded, PublishedBy: actor, PublishedAt: now.UTC()}
+			if err := tx.InsertListBatch(out); err != nil {
+				return err
+			}
+		} else {
+			if err := tx.AddListBatchEntries(list, b.No, loaded); err != nil {
+				return err
+			}
+			nb := *b
+			nb.Entries += loaded
+			out = &nb
+		}
+		for _, e := range fresh {
+			if err := e.Publish(out.No, now); err != nil {
 				return err
 			}
 			if err := tx.UpdateListEntry(e); err != nil {
@@ -450,17 +531,13 @@ func (a *App) LoadEntries(ctx context.Context, actor, list, dept string, ins []E
 				}
 			}
 		}
-		if loaded == 0 {
-			return a.audit(ctx, tx, actor, ActionListLoad, "list:"+list, map[string]any{"list": list, "loaded": 0, "skipped": skipped})
-		}
-		b = &credit.ListBatch{List: list, No: no, Title: credit.BatchTitle(no), Entries: loaded, PublishedBy: actor, PublishedAt: now.UTC()}
-		if err := tx.InsertListBatch(b); err != nil {
-			return err
-		}
-		return a.audit(ctx, tx, actor, ActionListLoad, fmt.Sprintf("list_batch:%s:%d", list, no),
-			map[string]any{"list": list, "no": no, "loaded": loaded, "skipped": skipped})
+		return a.audit(ctx, tx, actor, ActionListLoad, fmt.Sprintf("list_batch:%s:%d", list, out.No),
+			map[string]any{"list": list, "no": out.No, "loaded": loaded, "skipped": skipped, "rows": fmt.Sprintf("%d-%d", rows[0], rows[1])})
 	})
-	return loaded, skipped, b, err
+	if err != nil {
+		return 0, 0, b, err
+	}
+	return loaded, skipped, out, nil
 }
 
 // ExpireEntries ends every published entry whose validity has passed (到期自动移出): a

@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -319,5 +321,42 @@ func TestCheckReachesLegalRepresentative(t *testing.T) {
 	res, _ = a.CheckSubjects(ctx, czClerk, app.CheckRequest{Codes: []string{govPerson}, Matter: "gov_procurement"})
 	if it := res.Items[0]; it.Verdict != credit.VerdictPass || len(it.Measures) != 0 {
 		t.Fatalf("legal rep, procurement (P01 reaches the firm only): %+v", it)
+	}
+}
+
+// TestLoadEntriesInChunks: a load longer than one transaction's chunk keeps one batch and
+// its count; a bad row stops it with its row number and keeps the chunks before it; loading
+// the corrected file again skips those and puts the rest in a new batch.
+func TestLoadEntriesInChunks(t *testing.T) {
+	a, _, _ := clockApp(t)
+	ctx := context.Background()
+	const n = 12_000
+	ins := make([]app.EntryInput, n)
+	for i := range ins {
+		ins[i] = app.EntryInput{Code: usccOf(t, fmt.Sprintf("91371002%08d", i)), Name: fmt.Sprintf("威海测试%d有限公司", i),
+			Reason: "拒不履行生效判决", Document: fmt.Sprintf("(2026)鲁10执%d号", i), SourceID: fmt.Sprintf("C%d", i)}
+	}
+	bad := slices.Clone(ins)
+	bad[11_000].Code = "91371002000000001"
+	loaded, skipped, b, err := a.LoadEntries(ctx, "cli:test", "court_defaulter", "", bad)
+	if ce, ok := err.(*credit.Error); !ok || ce.Row != 11_001 || ce.Field != "code" {
+		t.Fatalf("bad row: %v", err)
+	}
+	if loaded != 10_000 || skipped != 0 || b == nil || b.No != 1 || b.Entries != 10_000 {
+		t.Fatalf("before the bad row: loaded %d skipped %d batch %+v", loaded, skipped, b)
+	}
+	loaded, skipped, b, err = a.LoadEntries(ctx, "cli:test", "court_defaulter", "", ins)
+	if err != nil || loaded != 2_000 || skipped != 10_000 || b == nil || b.No != 2 {
+		t.Fatalf("reload: loaded %d skipped %d batch %+v, %v", loaded, skipped, b, err)
+	}
+	for no, want := range map[int]int{1: 10_000, 2: 2_000} {
+		got, err := a.Store.ListBatch(ctx, "court_defaulter", no)
+		if err != nil || got.Entries != want {
+			t.Fatalf("batch %d = %+v, %v; want %d entries", no, got, err, want)
+		}
+	}
+	counts, _ := a.Store.CountEntries(ctx, credit.EntryPublished)
+	if counts["court_defaulter"] != n {
+		t.Fatalf("published = %v", counts)
 	}
 }

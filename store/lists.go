@@ -69,6 +69,9 @@ type ListsTx interface {
 	UpdateListEntry(e *credit.ListEntry) error
 	// InsertListBatch stores a publication batch; a taken number is ECONFLICT.
 	InsertListBatch(b *credit.ListBatch) error
+	// AddListBatchEntries adds n to the entry count of a stored batch (a list load in chunks;
+	// ENOTFOUND when there is no such batch).
+	AddListBatchEntries(list string, no, n int) error
 	// InsertChecks logs checks with their measures and sets their IDs.
 	InsertChecks(cs []*Check) error
 	// PutFeedback stores the clerk's feedback on one measure of a check (ENOTFOUND when the

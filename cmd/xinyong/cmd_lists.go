@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -143,12 +142,16 @@ func cmdList(ctx context.Context, e *env, args []string) error {
 		if len(rest) != 2 || *list == "" {
 			return usage()
 		}
-		ins, err := readEntries(rest[1])
+		next, closeFile, err := entryRows(rest[1])
 		if err != nil {
 			return fail(e, err)
 		}
-		n, skipped, b, err := a.LoadEntries(ctx, cliActor(e), *list, "", ins)
+		defer closeFile()
+		n, skipped, b, err := a.LoadEntryStream(ctx, cliActor(e), *list, "", next)
 		if err != nil {
+			if n > 0 {
+				fmt.Fprintf(e.stderr, "出错前已载入 / loaded before the error: %d（批次 / batch %s）；改正后重新载入即可，已载入的将跳过 / fix the file and load it again: loaded entries are skipped\n", n, b.Title)
+			}
 			return fail(e, err)
 		}
 		title := "-"
@@ -185,14 +188,14 @@ func day(t time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
-// readEntries reads a file of decided entries: columns code, name, reason, document,
-// source_id (by header name; 代码/名称/理由/文书号/来源编号 too).
-func readEntries(path string) ([]app.EntryInput, error) {
+// entryRows opens a file of decided entries, columns code, name, reason, document, source_id
+// by header name (代码/名称/理由/文书号/来源编号 too), and returns its rows one at a time,
+// io.EOF after the last.
+func entryRows(path string) (next func() (app.EntryInput, error), closeFile func(), err error) {
 	r, err := format.Open(path, format.Options{Format: format.Detect(filepath.Base(path), nil)})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer r.Close()
 	idx := map[string]int{}
 	alias := map[string]string{"代码": "code", "subject_code": "code", "名称": "name", "subject_name": "name", "理由": "reason",
 		"文书号": "document", "来源编号": "source_id"}
@@ -204,7 +207,8 @@ func readEntries(path string) ([]app.EntryInput, error) {
 		idx[h] = i
 	}
 	if _, ok := idx["code"]; !ok {
-		return nil, credit.Errorf(credit.EINVALID, "文件缺少 code 列 / the file has no code column")
+		r.Close()
+		return nil, nil, credit.Errorf(credit.EINVALID, "文件缺少 code 列 / the file has no code column")
 	}
 	get := func(vals []string, col string) string {
 		if i, ok := idx[col]; ok && i < len(vals) {
@@ -212,21 +216,18 @@ func readEntries(path string) ([]app.EntryInput, error) {
 		}
 		return ""
 	}
-	var out []app.EntryInput
-	for {
+	next = func() (app.EntryInput, error) {
 		row, err := r.Next()
-		if err == io.EOF {
-			return out, nil
-		}
 		if err != nil {
-			return nil, err
+			return app.EntryInput{}, err // io.EOF at the end
 		}
 		if row.Err != nil {
-			return nil, row.Err
+			return app.EntryInput{}, row.Err
 		}
-		out = append(out, app.EntryInput{Code: get(row.Values, "code"), Name: get(row.Values, "name"), Reason: get(row.Values, "reason"),
-			Document: get(row.Values, "document"), SourceID: get(row.Values, "source_id")})
+		return app.EntryInput{Code: get(row.Values, "code"), Name: get(row.Values, "name"), Reason: get(row.Values, "reason"),
+			Document: get(row.Values, "document"), SourceID: get(row.Values, "source_id")}, nil
 	}
+	return next, func() { r.Close() }, nil
 }
 
 func cmdMeasure(ctx context.Context, e *env, args []string) error {

@@ -660,6 +660,15 @@ func (t Tx) InsertListBatch(b *credit.ListBatch) error {
 	return err
 }
 
+// AddListBatchEntries implements store.ListsTx.
+func (t Tx) AddListBatchEntries(list string, no, n int) error {
+	k, err := t.DB.Exec(t.Ctx, `UPDATE list_batches SET entries = entries + ? WHERE list_type = ? AND no = ?`, int64(n), list, int64(no))
+	if err == nil && k == 0 {
+		return credit.Errorf(credit.ENOTFOUND, "批次 %s %d 不存在 / batch %d of %s not found", list, no, no, list)
+	}
+	return err
+}
+
 // checkChunk is how many checks (or measures) one multi-row insert carries: ids are reserved
 // first, so a batch verification logs thousands of checks in a few statements.
 const checkChunk = 400

@@ -108,8 +108,11 @@ func testListEntries(t *testing.T, s store.Store) {
 	update(t, s, func(tx store.Tx) error { return tx.InsertListBatch(bt) })
 	err = s.Update(ctx, func(tx store.Tx) error { return tx.InsertListBatch(bt) })
 	wantCode(t, err, credit.ECONFLICT)
+	update(t, s, func(tx store.Tx) error { return tx.AddListBatchEntries("court_defaulter", 6, 4999) })
+	err = s.Update(ctx, func(tx store.Tx) error { return tx.AddListBatchEntries("court_defaulter", 7, 1) })
+	wantCode(t, err, credit.ENOTFOUND)
 	bs, err := s.ListBatches(ctx, "court_defaulter")
-	if err != nil || len(bs) != 1 || bs[0].Title != "第六批" {
+	if err != nil || len(bs) != 1 || bs[0].Title != "第六批" || bs[0].Entries != 5000 {
 		t.Fatalf("batches = %+v, %v", bs, err)
 	}
 	if _, err := s.ListBatch(ctx, "court_defaulter", 7); credit.ErrorCode(err) != credit.ENOTFOUND {

@@ -358,13 +358,9 @@ func (a *App) PublishBatch(ctx context.Context, p *auth.Principal, list string, 
 		if len(es) == 0 {
 			return credit.Errorf(credit.EINVALID, "没有待发布的已确认条目 / no confirmed entries to publish")
 		}
-		prev, err := tx.ListBatches(ctx, list)
+		no, err := nextBatchNo(ctx, tx, list)
 		if err != nil {
 			return err
-		}
-		no := 1
-		for _, pb := range prev {
-			no = max(no, pb.No+1)
 		}
 		now := a.Now()
 		b = &credit.ListBatch{List: list, No: no, Title: credit.BatchTitle(no), Entries: len(es), PublishedBy: actorName(p), PublishedAt: now.UTC()}
@@ -404,6 +400,19 @@ func (a *App) LoadEntries(ctx context.Context, actor, list, dept string, ins []E
 		i++
 		return ins[i-1], nil
 	})
+}
+
+// nextBatchNo is the number the list's next published batch takes (第N批).
+func nextBatchNo(ctx context.Context, tx store.Tx, list string) (int, error) {
+	prev, err := tx.ListBatches(ctx, list)
+	if err != nil {
+		return 0, err
+	}
+	no := 1
+	for _, pb := range prev {
+		no = max(no, pb.No+1)
+	}
+	return no, nil
 }
 
 // loadChunk is how many entries one transaction of a list load stores.
@@ -498,13 +507,9 @@ func (a *App) loadEntryChunk(ctx context.Context, c *credit.JointCatalog, actor,
 			return nil
 		}
 		if b == nil {
-			prev, err := tx.ListBatches(ctx, list)
+			no, err := nextBatchNo(ctx, tx, list)
 			if err != nil {
 				return err
-			}
-			no := 1
-			for _, pb := range prev {
-				no = max(no, pb.No+1)
 			}
 			out = &credit.ListBatch{List: list, No: no, Title: credit.BatchTitle(no), Entries: loaded, PublishedBy: actor, PublishedAt: now.UTC()}
 			if err := tx.InsertListBatch(out); err != nil {

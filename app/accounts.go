@@ -858,6 +858,7 @@ func (a *App) RevokeToken(ctx context.Context, actor string, id int64) (*auth.To
 	if err != nil {
 		return nil, err
 	}
+	a.tokens.drop(id) // again after the commit: a request may have cached it in between
 	return t, nil
 }
 

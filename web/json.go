@@ -24,7 +24,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // writeCompactJSON is writeJSON without indentation, for the answers machines ask for
-// thousands of times a second (window checks): a third fewer bytes to encode and send.
+// thousands of times a second (window checks): no indentation to encode and send.
 func writeCompactJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)

@@ -48,7 +48,7 @@ func smallCheck(t *testing.T, o CheckOptions) {
 	for _, r := range rs {
 		got[r.Metric] = r.Value
 	}
-	for _, m := range []string{"load_entries_per_s", "inprocess_p99", "http_checks_per_s", "http_p99", "batch_seconds"} {
+	for _, m := range []string{"load_entries_per_s", "inprocess_p99", "http_checks_per_s", "http_p99", "http_server_cpu_per_check", "batch_seconds"} {
 		if _, ok := got[m]; !ok {
 			t.Errorf("metric %s missing: %v", m, got)
 		}

@@ -37,6 +37,8 @@ type loadStats struct {
 	Seconds    float64 `json:"seconds"`
 	P50        float64 `json:"p50_ms"`
 	P99        float64 `json:"p99_ms"`
+	// ClientCPU is the CPU time the load generator used (its whole process when it runs apart).
+	ClientCPU time.Duration `json:"-"`
 }
 
 // runLoad posts bodies round-robin to url from clients concurrent clients for d.
@@ -119,6 +121,7 @@ func spawnLoad(ctx context.Context, o *CheckOptions, url, token string, bodies [
 	if err := json.Unmarshal(bytes.TrimSpace(out.Bytes()), &st); err != nil {
 		return st, fmt.Errorf("load generator output: %w", err)
 	}
+	st.ClientCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	return st, nil
 }
 

@@ -328,7 +328,7 @@ func httpLoad(ctx context.Context, a *app.App, o *CheckOptions, sample func() st
 		bodies[i], _ = json.Marshal(app.CheckRequest{Codes: []string{sample()}, Matter: "gov_procurement"})
 	}
 	var st loadStats
-	cpu0 := processCPU()
+	cpu0, all0 := processCPU(), machineCPU()
 	if len(o.LoadGen) > 0 {
 		fmt.Fprintf(o.Log, "HTTP load: %d clients for %s (separate load-generator process)\n", o.Clients, o.Duration)
 		st, err = spawnLoad(ctx, o, url, plain, bodies)
@@ -341,7 +341,7 @@ func httpLoad(ctx context.Context, a *app.App, o *CheckOptions, sample func() st
 	}
 	// The CPU spent per check, by the serving process and by the load generator: on two cores
 	// 5,000 checks/s leave 400 µs of CPU per check for both together.
-	serverCPU := processCPU() - cpu0
+	serverCPU, allCPU := processCPU()-cpu0, machineCPU()-all0
 	if len(o.LoadGen) == 0 {
 		st.ClientCPU = 0 // one process: the server's figure includes the clients
 	}
@@ -361,6 +361,9 @@ func httpLoad(ctx context.Context, a *app.App, o *CheckOptions, sample func() st
 		mk("http_checks_per_s", float64(n)/st.Seconds, "checks/s"),
 		mk("http_server_cpu_per_check", us(serverCPU), "µs"),
 		mk("http_client_cpu_per_check", us(st.ClientCPU), "µs"),
+		// Everything the machine ran meanwhile: the database server's processes (PostgreSQL)
+		// and whatever else shares the machine.
+		mk("http_machine_cpu_per_check", us(allCPU), "µs"),
 		mk("http_p50", st.P50, "ms"),
 		mk("http_p99", st.P99, "ms"),
 		mk("http_clients", float64(o.Clients), "clients"),

@@ -353,12 +353,17 @@ func (l *checkLogger) run(a *App) {
 			cs = append(cs, g.checks...)
 			qs = append(qs, g.qlogs...)
 		}
-		err := a.Store.Update(context.Background(), func(tx store.Tx) error {
-			if err := tx.InsertChecks(cs); err != nil {
-				return err
-			}
-			return tx.AppendCheckQueryLogs(qs)
-		})
+		var err error
+		if cl, ok := a.Store.(store.CheckLogger); ok {
+			err = cl.LogChecks(context.Background(), cs, qs)
+		} else {
+			err = a.Store.Update(context.Background(), func(tx store.Tx) error {
+				if err := tx.InsertChecks(cs); err != nil {
+					return err
+				}
+				return tx.AppendCheckQueryLogs(qs)
+			})
+		}
 		for _, g := range group {
 			g.done <- err
 		}

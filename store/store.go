@@ -22,6 +22,13 @@ type Store interface {
 	Close() error
 }
 
+// CheckLogger is offered by a store that can log window checks and their query-log entries
+// (as InsertChecks and AppendCheckQueryLogs in one Update would) in fewer round trips. The
+// checks are stored with their query-log entries or not at all, and get their IDs.
+type CheckLogger interface {
+	LogChecks(ctx context.Context, cs []*Check, qs []*QueryLog) error
+}
+
 // Reader is what the read paths (portal, API, checks) need.
 type Reader interface {
 	// LatestCatalog returns the newest catalog version, ENOTFOUND when none was saved.

@@ -682,16 +682,34 @@ func (t Tx) InsertChecks(cs []*store.Check) error {
 	if err != nil {
 		return err
 	}
+	for _, st := range CheckStatements(cs, ids) {
+		if _, err := t.DB.Exec(t.Ctx, st.SQL, st.Args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Statement is one SQL statement (with ? placeholders) and its arguments.
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+// CheckStatements gives checks cs the ids (one per check, reserved by the caller) and returns
+// the multi-row inserts that store them and their measures, checkChunk rows to a statement.
+// A store may run them one by one in a transaction (InsertChecks) or send them at once.
+func CheckStatements(cs []*store.Check, ids []int64) []Statement {
+	var out []Statement
 	var margs []any
 	nm := 0
-	flushMeasures := func() error {
+	flushMeasures := func() {
 		if nm == 0 {
-			return nil
+			return
 		}
-		_, err := t.DB.Exec(t.Ctx, `INSERT INTO check_measures (check_id, measure, month, dept, checker_dept, direction, effect,
-			mandatory, entry_id, list_type, pending) VALUES `+rowPlaceholders(nm, 11), margs...)
-		margs, nm = margs[:0], 0
-		return err
+		out = append(out, Statement{`INSERT INTO check_measures (check_id, measure, month, dept, checker_dept, direction, effect,
+			mandatory, entry_id, list_type, pending) VALUES ` + rowPlaceholders(nm, 11), margs})
+		margs, nm = nil, 0
 	}
 	for start := 0; start < len(cs); start += checkChunk {
 		part := cs[start:min(start+checkChunk, len(cs))]
@@ -702,24 +720,21 @@ func (t Tx) InsertChecks(cs []*store.Check) error {
 			args = append(args, c.ID, unix(c.At), month, c.Actor, c.Dept, c.Matter, c.SubjectKey, flag(c.Found), string(c.Verdict),
 				int64(len(c.Measures)), c.BatchID)
 		}
-		if _, err := t.DB.Exec(t.Ctx, `INSERT INTO checks (id, at, month, actor, dept, matter, subject_key, found, verdict, measures, batch_id)
-			VALUES `+rowPlaceholders(len(part), 11), args...); err != nil {
-			return err
-		}
+		out = append(out, Statement{`INSERT INTO checks (id, at, month, actor, dept, matter, subject_key, found, verdict, measures, batch_id)
+			VALUES ` + rowPlaceholders(len(part), 11), args})
 		for _, c := range part {
 			month := c.At.UTC().Format("2006-01")
 			for _, m := range c.Measures {
 				margs = append(margs, c.ID, m.Measure, month, m.Dept, c.Dept, string(m.Direction), string(m.Effect), flag(m.Mandatory),
 					m.EntryID, m.List, flag(m.Pending))
 				if nm++; nm == checkChunk {
-					if err := flushMeasures(); err != nil {
-						return err
-					}
+					flushMeasures()
 				}
 			}
 		}
 	}
-	return flushMeasures()
+	flushMeasures()
+	return out
 }
 
 // PutFeedback implements store.ListsTx.

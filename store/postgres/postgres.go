@@ -38,8 +38,9 @@ var migrations embed.FS
 
 // DB is the PostgreSQL store.
 type DB struct {
-	pool    *pgxpool.Pool
-	retries atomic.Int64
+	pool     *pgxpool.Pool
+	retries  atomic.Int64
+	checkIDs idBlock
 	reader
 }
 

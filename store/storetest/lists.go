@@ -219,3 +219,52 @@ func testCheckQueryLogs(t *testing.T, s store.Store) {
 	}
 	update(t, s, func(tx store.Tx) error { return tx.AppendCheckQueryLogs(nil) })
 }
+
+// testLogChecks: a store that logs checks in its own way (store.CheckLogger) stores the
+// checks, their measures and their query-log entries as InsertChecks and
+// AppendCheckQueryLogs do, and gives every check its ID. Stores without it are skipped.
+func testLogChecks(t *testing.T, s store.Store) {
+	cl, ok := s.(store.CheckLogger)
+	if !ok {
+		t.Skip("this store logs checks through Update")
+	}
+	var cs []*store.Check
+	var qs []*store.QueryLog
+	for i := range 450 { // more than one statement's worth of each
+		c := &store.Check{At: t0, Actor: "clerk7", Dept: "cz", Matter: "bidding", SubjectKey: fmt.Sprintf("lk%03d", i),
+			Found: i%2 == 0, Verdict: credit.VerdictPass}
+		if i%3 == 0 {
+			c.Verdict = credit.VerdictBlock
+			c.Measures = []store.CheckMeasure{{Measure: "P01", Dept: "fgw", Direction: credit.DirectionPunishment, Effect: credit.EffectBlock,
+				Mandatory: true, EntryID: int64(i + 1), List: "court_defaulter"}}
+		}
+		cs = append(cs, c)
+		qs = append(qs, &store.QueryLog{At: t0, Actor: "clerk7", Dept: "cz", Purpose: "信用核查：招标投标", SubjectKey: c.SubjectKey,
+			Route: "POST /api/v1/checks", Returned: "check:" + string(c.Verdict)})
+	}
+	if err := cl.LogChecks(ctx, cs, qs); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int64]bool{}
+	for _, c := range cs {
+		if c.ID == 0 || seen[c.ID] {
+			t.Fatalf("check %s has id %d (zero or repeated)", c.SubjectKey, c.ID)
+		}
+		seen[c.ID] = true
+	}
+	got, err := s.Check(ctx, cs[3].ID)
+	if err != nil || got.SubjectKey != "lk003" || got.Verdict != credit.VerdictBlock || len(got.Measures) != 1 ||
+		got.Measures[0].Measure != "P01" || got.Measures[0].EntryID != 4 || !got.Measures[0].Mandatory {
+		t.Fatalf("check lk003 = %+v, %v", got, err)
+	}
+	if got, err := s.Check(ctx, cs[5].ID); err != nil || got.Found || len(got.Measures) != 0 {
+		t.Fatalf("check lk005 = %+v, %v", got, err)
+	}
+	n := 0
+	if err := s.QueryLogs(ctx, store.QueryLogFilter{Actor: "clerk7"}, func(*store.QueryLog) error { n++; return nil }); err != nil || n != 450 {
+		t.Fatalf("query-log entries of clerk7: %d, %v", n, err)
+	}
+	if err := cl.LogChecks(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+}

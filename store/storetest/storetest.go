@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListEntries", testListEntries},
 		{"Checks", testChecks},
 		{"CheckQueryLogs", testCheckQueryLogs},
+		{"LogChecks", testLogChecks},
 		{"RepresentedBy", testRepresentedBy},
 
 		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).

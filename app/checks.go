@@ -120,14 +120,28 @@ func (a *App) resolveKey(ctx context.Context, code string, exc map[string]bool) 
 	return cr, "", err
 }
 
-// decide evaluates one subject key for matter: the pure verdict over its entries in force and,
-// for a registered person, the entries of the organisations it represents (落实到人: measures
-// that reach the legal representative).
-func (a *App) decide(ctx context.Context, c *credit.JointCatalog, key string, s *credit.Subject, matter string) (credit.Decision, []credit.Membership, error) {
-	es, err := a.Store.SubjectEntries(ctx, key, credit.EntryPublished)
-	if err != nil {
-		return credit.Decision{}, nil, err
+// subjectAndEntries reads the subject with key (nil when none is registered) and its
+// published list entries: in one round trip where the store offers it (store.CheckReader).
+func (a *App) subjectAndEntries(ctx context.Context, key string) (*credit.Subject, []*credit.ListEntry, error) {
+	if cr, ok := a.Store.(store.CheckReader); ok {
+		return cr.SubjectAndEntries(ctx, key, credit.EntryPublished)
 	}
+	s, err := a.Store.SubjectByKey(ctx, key)
+	switch credit.ErrorCode(err) {
+	case "":
+	case credit.ENOTFOUND:
+		s = nil
+	default:
+		return nil, nil, err
+	}
+	es, err := a.Store.SubjectEntries(ctx, key, credit.EntryPublished)
+	return s, es, err
+}
+
+// decide evaluates one subject key for matter: the pure verdict over its published entries es
+// in force and, for a registered person, the entries of the organisations it represents
+// (落实到人: measures that reach the legal representative).
+func (a *App) decide(ctx context.Context, c *credit.JointCatalog, key string, s *credit.Subject, es []*credit.ListEntry, matter string) (credit.Decision, []credit.Membership, error) {
 	ms := make([]credit.Membership, len(es))
 	for i, e := range es {
 		ms[i] = credit.Membership{Entry: e}
@@ -217,20 +231,19 @@ func (a *App) CheckSubjects(ctx context.Context, p *auth.Principal, req CheckReq
 		if cr.Type != credit.CodeResidentID {
 			it.Code = cr.Canonical
 		}
-		s, err := a.Store.SubjectByKey(ctx, key)
-		switch credit.ErrorCode(err) {
-		case "":
-			subj = s
+		subj, entries, err := a.subjectAndEntries(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		if s := subj; s != nil {
 			it.Found, it.Name, it.Kind, it.Person = true, s.Name, s.Kind, s.IsPerson()
 			if s.Code != "" {
 				it.Code = s.Code
 			}
-		case credit.ENOTFOUND:
+		} else {
 			it.Note = "平台未登记该主体，已按名单核查 / subject not registered on the platform; checked against the lists"
-		default:
-			return nil, err
 		}
-		d, es, err := a.decide(ctx, c, key, subj, matter.Code)
+		d, es, err := a.decide(ctx, c, key, subj, entries, matter.Code)
 		if err != nil {
 			return nil, err
 		}

@@ -29,6 +29,13 @@ type CheckLogger interface {
 	LogChecks(ctx context.Context, cs []*Check, qs []*QueryLog) error
 }
 
+// CheckReader is offered by a store that reads a window check's subject and its list entries
+// of one status in one round trip (SubjectByKey and SubjectEntries together, from one
+// snapshot). The subject is nil when none has the key; that is not an error.
+type CheckReader interface {
+	SubjectAndEntries(ctx context.Context, key string, status credit.EntryStatus) (*credit.Subject, []*credit.ListEntry, error)
+}
+
 // Reader is what the read paths (portal, API, checks) need.
 type Reader interface {
 	// LatestCatalog returns the newest catalog version, ENOTFOUND when none was saved.

@@ -168,6 +168,11 @@ func (r Reader) entries(ctx context.Context, query string, args ...any) ([]*cred
 	if err != nil {
 		return nil, err
 	}
+	return ScanEntries(rows)
+}
+
+// ScanEntries reads list entries (the columns of the package's entry queries) and closes rows.
+func ScanEntries(rows Rows) ([]*credit.ListEntry, error) {
 	defer rows.Close()
 	var out []*credit.ListEntry
 	for rows.Next() {
@@ -211,6 +216,13 @@ func (r Reader) ListEntries(ctx context.Context, f store.EntryFilter) ([]*credit
 
 // SubjectEntries implements store.Lists.
 func (r Reader) SubjectEntries(ctx context.Context, key string, statuses ...credit.EntryStatus) ([]*credit.ListEntry, error) {
+	q, args := SubjectEntriesQuery(key, statuses...)
+	return r.entries(ctx, q, args...)
+}
+
+// SubjectEntriesQuery is the query (? placeholders) of SubjectEntries, for a store that sends
+// it along with others; ScanEntries reads its rows.
+func SubjectEntriesQuery(key string, statuses ...credit.EntryStatus) (string, []any) {
 	q, args := `SELECT `+entryCols+` FROM list_entries WHERE subject_key = ?`, []any{key}
 	switch len(statuses) {
 	case 0:
@@ -224,7 +236,7 @@ func (r Reader) SubjectEntries(ctx context.Context, key string, statuses ...cred
 		}
 		q += ` AND status IN (` + strings.Join(ph, ",") + `)`
 	}
-	return r.entries(ctx, q+` ORDER BY id`, args...)
+	return q + ` ORDER BY id`, args
 }
 
 // EntriesOfSubjects implements store.Lists.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/xinyong/xinyong/credit"
 	"github.com/xinyong/xinyong/store"
 	"github.com/xinyong/xinyong/store/listsql"
 )
@@ -156,6 +157,33 @@ func (db *DB) LogChecks(ctx context.Context, cs []*store.Check, qs []*store.Quer
 	}
 	b := checkLogBatch(cs, ids, qs)
 	return sendBatch(ctx, db.pool, b)
+}
+
+// SubjectAndEntries implements store.CheckReader: both queries go as one pipelined batch, so
+// a window check pays one round trip for them, and they read one snapshot.
+func (db *DB) SubjectAndEntries(ctx context.Context, key string, status credit.EntryStatus) (*credit.Subject, []*credit.ListEntry, error) {
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+subjectCols+` FROM subjects WHERE key = $1`, key)
+	q, args := listsql.SubjectEntriesQuery(key, status)
+	b.Queue(rebind(q), args...)
+	br := db.pool.SendBatch(ctx, b)
+	defer br.Close()
+	s, err := scanSubject(br.QueryRow())
+	if errors.Is(err, pgx.ErrNoRows) {
+		s, err = nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, nil, err
+	}
+	es, err := listsql.ScanEntries(rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, es, br.Close()
 }
 
 // checkLogBatch queues the statements that store cs (with ids) and qs.

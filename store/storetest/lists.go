@@ -268,3 +268,35 @@ func testLogChecks(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 }
+
+// testSubjectAndEntries: a store that reads a check's subject and entries together
+// (store.CheckReader) gives what SubjectByKey and SubjectEntries give one by one; an
+// unregistered subject is nil, not an error, and its entries are still read.
+func testSubjectAndEntries(t *testing.T, s store.Store) {
+	cr, ok := s.(store.CheckReader)
+	if !ok {
+		t.Skip("this store reads a check's subject and entries one by one")
+	}
+	o := org("91371002MA3C000009", "威海某某建设有限公司")
+	a := testEntry("court_defaulter", o.Key, "case-9", credit.EntryPublished)
+	b := testEntry("court_defaulter", o.Key, "", credit.EntryProposed)
+	u := testEntry("court_defaulter", "91371002MA3C00000X", "case-10", credit.EntryPublished)
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.InsertSubjects([]*credit.Subject{o}); err != nil {
+			return err
+		}
+		return tx.InsertListEntries([]*credit.ListEntry{a, b, u})
+	})
+	subj, es, err := cr.SubjectAndEntries(ctx, o.Key, credit.EntryPublished)
+	if err != nil || subj == nil || subj.ID != o.ID || subj.Name != o.Name || len(es) != 1 || es[0].ID != a.ID || es[0].Document != a.Document {
+		t.Fatalf("subject and entries = %+v, %+v, %v", subj, es, err)
+	}
+	subj, es, err = cr.SubjectAndEntries(ctx, u.SubjectKey, credit.EntryPublished)
+	if err != nil || subj != nil || len(es) != 1 || es[0].ID != u.ID {
+		t.Fatalf("unregistered subject = %+v, %+v, %v", subj, es, err)
+	}
+	subj, es, err = cr.SubjectAndEntries(ctx, "91371002MA3C0000YY", credit.EntryPublished)
+	if err != nil || subj != nil || len(es) != 0 {
+		t.Fatalf("unknown key = %+v, %+v, %v", subj, es, err)
+	}
+}

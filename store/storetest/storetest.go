@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"Checks", testChecks},
 		{"CheckQueryLogs", testCheckQueryLogs},
 		{"LogChecks", testLogChecks},
+		{"SubjectAndEntries", testSubjectAndEntries},
 		{"RepresentedBy", testRepresentedBy},
 
 		// Status-change delivery: tasks, outbox, NATS, subscriptions (任务、发件箱与订阅).

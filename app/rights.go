@@ -927,6 +927,22 @@ func (a *App) ExpirePublications(ctx context.Context, dryRun bool) (*ExpireRepor
 	rep := &ExpireReport{}
 	now := a.Now().UTC()
 	cat := a.Catalog()
+	// First take the records imported since the last run into the list of publication ends
+	// (derived data, so a dry run does it too), a chunk per transaction.
+	for {
+		var n int
+		err := a.Store.Update(ctx, func(tx store.Tx) error {
+			var err error
+			n, err = tx.IndexPublicationEnds(indexChunk)
+			return err
+		})
+		if err != nil {
+			return rep, fmt.Errorf("publication ends: %w", err)
+		}
+		if n < indexChunk {
+			break
+		}
+	}
 	const chunk = 500
 	seen := map[int64]bool{}
 	for {
@@ -942,7 +958,11 @@ func (a *App) ExpirePublications(ctx context.Context, dryRun bool) (*ExpireRepor
 			}
 		}
 		if len(fresh) == 0 {
-			return rep, nil
+			if dryRun {
+				return rep, nil
+			}
+			// Every due record is marked: the ends up to now are of no more use.
+			return rep, a.Store.Update(ctx, func(tx store.Tx) error { return tx.DropPublicationEnds(now) })
 		}
 		if dryRun {
 			for _, r := range fresh {
@@ -997,11 +1017,11 @@ func (a *App) ExpirePublications(ctx context.Context, dryRun bool) (*ExpireRepor
 			rep.Records++
 			rep.IDs = append(rep.IDs, r.ID)
 		}
-		if len(recs) < chunk {
-			return rep, nil
-		}
 	}
 }
+
+// indexChunk is how many records one transaction of IndexPublicationEnds looks at.
+const indexChunk = 50_000
 
 // RightsJobs runs the scheduled jobs of subjects' rights once: publication expiry and the
 // escalation of overdue cases. The server calls it periodically.

@@ -24,6 +24,7 @@ type RightsReader interface {
 	WithdrawnRecords(ctx context.Context) (map[int64]bool, error)
 	// PublicationExpired returns up to limit current, published records whose publication
 	// period ended at or before now and that are not yet marked expired, oldest end first.
+	// It sees the records IndexPublicationEnds has taken in.
 	PublicationExpired(ctx context.Context, now time.Time, limit int) ([]*credit.Record, error)
 
 	// CalendarYears returns the newest loaded version of every year, oldest year first.
@@ -45,6 +46,13 @@ type RightsReader interface {
 type RightsTx interface {
 	// PutRecordState stores a record's state, replacing the one with the same record key.
 	PutRecordState(st *credit.RecordState) error
+	// IndexPublicationEnds takes up to limit records newer than the expiry job's watermark into
+	// its list of publication ends (those current, published and with an end) and moves the
+	// watermark past them. It reports how many records it looked at; 0 means none was left.
+	IndexPublicationEnds(limit int) (int, error)
+	// DropPublicationEnds forgets the publication ends at or before until: the expiry job calls
+	// it once every record among them that was due is marked expired.
+	DropPublicationEnds(until time.Time) error
 	// SaveCalendarYear stores a new version of a year's arrangement and sets y.Version.
 	SaveCalendarYear(y *credit.CalendarYear) error
 	// InsertCase stores a new case and sets its ID.

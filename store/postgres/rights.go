@@ -91,11 +91,45 @@ func (r reader) PublicationExpired(ctx context.Context, now time.Time, limit int
 	if limit <= 0 {
 		limit = 1000
 	}
-	return r.records(ctx, `SELECT `+recordColsR+` FROM records r
+	return r.records(ctx, `SELECT `+recordColsR+` FROM publication_ends e JOIN records r ON r.id = e.record_id
 		LEFT JOIN record_status s ON s.dept = r.dept AND s.item = r.item AND s.source_id = r.source_id
-		WHERE r.status = 'active' AND r.published AND r.pub_until IS NOT NULL AND r.pub_until <= $1
-		AND s.expired_at IS NULL
-		ORDER BY r.pub_until, r.id LIMIT $2`, ts(now), limit)
+		WHERE e.until <= $1 AND r.status = 'active' AND r.published AND s.expired_at IS NULL
+		ORDER BY e.until, e.record_id LIMIT $2`, ts(now), limit)
+}
+
+// IndexPublicationEnds implements store.RightsTx. Record ids come from a sequence, so a
+// transaction still loading records may hold ids below ones already committed: the share lock
+// waits for every such transaction to end (and holds new ones off for this short transaction),
+// so the watermark never passes a record that is not yet visible.
+func (t *tx) IndexPublicationEnds(limit int) (int, error) {
+	if err := t.exec(`LOCK TABLE records IN SHARE MODE`); err != nil {
+		return 0, err
+	}
+	var mark, hi *int64
+	var n int
+	if err := t.tx.QueryRow(t.ctx, `SELECT (SELECT last_id FROM publication_ends_mark WHERE one)`).Scan(&mark); err != nil {
+		return 0, err
+	}
+	from := int64(0)
+	if mark != nil {
+		from = *mark
+	}
+	if err := t.tx.QueryRow(t.ctx, `SELECT max(id), count(*) FROM (SELECT id FROM records WHERE id > $1 ORDER BY id LIMIT $2) x`,
+		from, limit).Scan(&hi, &n); err != nil || n == 0 {
+		return 0, err
+	}
+	if err := t.exec(`INSERT INTO publication_ends (until, record_id) SELECT pub_until, id FROM records
+		WHERE id > $1 AND id <= $2 AND status = 'active' AND published AND pub_until IS NOT NULL
+		ON CONFLICT DO NOTHING`, from, *hi); err != nil {
+		return 0, err
+	}
+	return n, t.exec(`INSERT INTO publication_ends_mark (one, last_id) VALUES (true, $1)
+		ON CONFLICT (one) DO UPDATE SET last_id = excluded.last_id`, *hi)
+}
+
+// DropPublicationEnds implements store.RightsTx.
+func (t *tx) DropPublicationEnds(until time.Time) error {
+	return t.exec(`DELETE FROM publication_ends WHERE until <= $1`, ts(until))
 }
 
 func (r reader) CalendarYears(ctx context.Context) ([]*credit.CalendarYear, error) {

@@ -89,11 +89,35 @@ func (r reader) PublicationExpired(ctx context.Context, now time.Time, limit int
 	if limit <= 0 {
 		limit = 1000
 	}
-	return r.records(ctx, `SELECT `+recordColsR+` FROM records r
+	return r.records(ctx, `SELECT `+recordColsR+` FROM publication_ends e JOIN records r ON r.id = e.record_id
 		LEFT JOIN record_status s ON s.dept = r.dept AND s.item = r.item AND s.source_id = r.source_id
-		WHERE r.status = 'active' AND r.published = 1 AND r.pub_until IS NOT NULL AND r.pub_until <= ?
-		AND s.expired_at IS NULL
-		ORDER BY r.pub_until, r.id LIMIT ?`, now.Unix(), limit)
+		WHERE e.until <= ? AND r.status = 'active' AND r.published = 1 AND s.expired_at IS NULL
+		ORDER BY e.until, e.record_id LIMIT ?`, now.Unix(), limit)
+}
+
+// IndexPublicationEnds implements store.RightsTx. The single writer assigns record ids in
+// commit order, so no record can appear behind the watermark later.
+func (t *tx) IndexPublicationEnds(limit int) (int, error) {
+	var mark, hi sql.NullInt64
+	var n int
+	if err := t.sq.QueryRowContext(t.ctx, `SELECT (SELECT last_id FROM publication_ends_mark WHERE one = 1)`).Scan(&mark); err != nil {
+		return 0, err
+	}
+	if err := t.sq.QueryRowContext(t.ctx, `SELECT max(id), count(*) FROM (SELECT id FROM records WHERE id > ? ORDER BY id LIMIT ?)`,
+		mark.Int64, limit).Scan(&hi, &n); err != nil || n == 0 {
+		return 0, err
+	}
+	if err := t.exec(`INSERT OR IGNORE INTO publication_ends (until, record_id) SELECT pub_until, id FROM records
+		WHERE id > ? AND id <= ? AND status = 'active' AND published = 1 AND pub_until IS NOT NULL`, mark.Int64, hi.Int64); err != nil {
+		return 0, err
+	}
+	return n, t.exec(`INSERT INTO publication_ends_mark (one, last_id) VALUES (1, ?)
+		ON CONFLICT (one) DO UPDATE SET last_id = excluded.last_id`, hi.Int64)
+}
+
+// DropPublicationEnds implements store.RightsTx.
+func (t *tx) DropPublicationEnds(until time.Time) error {
+	return t.exec(`DELETE FROM publication_ends WHERE until <= ?`, until.Unix())
 }
 
 func (r reader) CalendarYears(ctx context.Context) ([]*credit.CalendarYear, error) {

@@ -58,7 +58,24 @@ func testRecordStates(t *testing.T, s store.Store) {
 		return tx.PutRecordState(&credit.RecordState{SubjectID: a.ID, Dept: k2.Dept, Item: k2.Item, SourceID: k2.SourceID, UpdatedAt: t0})
 	})
 
-	// The expiry job's query: only S2 ended by t0+1, until it is marked.
+	// The expiry job's query sees the records taken into its list of publication ends: none
+	// before, both after (one chunk of one record at a time here), and nothing is taken twice.
+	if exp, err := s.PublicationExpired(ctx, t0.AddDate(5, 0, 0), 10); err != nil || len(exp) != 0 {
+		t.Fatalf("PublicationExpired before indexing = %d, %v", len(exp), err)
+	}
+	indexed := func(limit int) int {
+		var n int
+		update(t, s, func(tx store.Tx) error {
+			var err error
+			n, err = tx.IndexPublicationEnds(limit)
+			return err
+		})
+		return n
+	}
+	if n1, n2, n3 := indexed(1), indexed(1), indexed(10); n1 != 1 || n2 != 1 || n3 != 0 {
+		t.Fatalf("IndexPublicationEnds looked at %d, %d, %d records, want 1, 1, 0", n1, n2, n3)
+	}
+	// Only S2 ended by t0+1, until it is marked.
 	exp, err := s.PublicationExpired(ctx, t0, 10)
 	if err != nil || len(exp) != 0 {
 		t.Fatalf("PublicationExpired(t0) = %d, %v", len(exp), err)
@@ -74,6 +91,12 @@ func testRecordStates(t *testing.T, s store.Store) {
 	exp, err = s.PublicationExpired(ctx, t0.AddDate(2, 0, 0), 10)
 	if err != nil || len(exp) != 1 || exp[0].ID != r1.ID {
 		t.Fatalf("PublicationExpired after marking = %+v, %v", exp, err)
+	}
+	// Ends dropped up to t0+1 leave the later one.
+	update(t, s, func(tx store.Tx) error { return tx.DropPublicationEnds(t0.AddDate(0, 0, 1)) })
+	exp, err = s.PublicationExpired(ctx, t0.AddDate(2, 0, 0), 10)
+	if err != nil || len(exp) != 1 || exp[0].ID != r1.ID {
+		t.Fatalf("PublicationExpired after dropping the first end = %+v, %v", exp, err)
 	}
 }
 

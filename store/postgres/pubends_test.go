@@ -54,6 +54,8 @@ func TestIndexPublicationEndsWaitsForLoads(t *testing.T) {
 	}()
 	select {
 	case err := <-indexed:
+		close(release) // end the load first, so the store closes
+		<-loadDone
 		t.Fatalf("indexing finished while a load was open (err %v)", err)
 	case <-time.After(300 * time.Millisecond):
 	}

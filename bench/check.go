@@ -33,6 +33,9 @@ type CheckOptions struct {
 	Duration   time.Duration // HTTP load duration (default 20 s)
 	Clients    int           // concurrent HTTP clients (default 32)
 	BatchCodes int           // codes in the batch verification file (default 1,000,000)
+	// Rate is the offered load of the paced HTTP run, in checks per second (default 5,000, the
+	// issue's target); negative: no paced run.
+	Rate int
 	// LoadGen is the command of a separate load-generator process (`xinyong bench loadgen`),
 	// so the HTTP clients do not share the server's process; empty = clients in this process.
 	LoadGen []string
@@ -61,6 +64,9 @@ func (o *CheckOptions) defaults() {
 	}
 	if o.BatchCodes <= 0 {
 		o.BatchCodes = 1_000_000
+	}
+	if o.Rate == 0 {
+		o.Rate = 5000
 	}
 	if o.Log == nil {
 		o.Log = io.Discard
@@ -322,51 +328,81 @@ func httpLoad(ctx context.Context, a *app.App, o *CheckOptions, sample func() st
 	defer srv.Close()
 	url := "http://" + ln.Addr().String() + "/api/v1/checks"
 	// Bodies are prepared beforehand, so the load generator spends its share of the two cores
-	// on sending, not on building requests.
-	bodies := make([][]byte, 50000)
-	for i := range bodies {
-		bodies[i], _ = json.Marshal(app.CheckRequest{Codes: []string{sample()}, Matter: "gov_procurement"})
+	// on sending, not on building requests. Each run gets subjects of its own, so the paced
+	// run does not find the closed loop's pages in the cache.
+	bodies := func() [][]byte {
+		bs := make([][]byte, 50000)
+		for i := range bs {
+			bs[i], _ = json.Marshal(app.CheckRequest{Codes: []string{sample()}, Matter: "gov_procurement"})
+		}
+		return bs
 	}
-	var st loadStats
-	cpu0, all0 := processCPU(), machineCPU()
-	if len(o.LoadGen) > 0 {
-		fmt.Fprintf(o.Log, "HTTP load: %d clients for %s (separate load-generator process)\n", o.Clients, o.Duration)
-		st, err = spawnLoad(ctx, o, url, plain, bodies)
-	} else {
-		fmt.Fprintf(o.Log, "HTTP load: %d clients for %s (load generator in this process)\n", o.Clients, o.Duration)
-		st, err = runLoad(ctx, url, plain, o.Clients, o.Duration, bodies)
+	run := func(p loadPlan) (st loadStats, serverCPU, allCPU time.Duration, err error) {
+		bs := bodies()
+		cpu0, all0 := processCPU(), machineCPU()
+		if len(o.LoadGen) > 0 {
+			st, err = spawnLoad(ctx, o, p, url, plain, bs)
+		} else {
+			st, err = runLoad(ctx, url, plain, p, bs)
+			st.ClientCPU = 0 // one process: the server's figure includes the clients
+		}
+		if err == nil && st.N == 0 {
+			err = fmt.Errorf("no successful HTTP check: %s", st.FirstError)
+		}
+		if err == nil && st.Failures > 0 {
+			fmt.Fprintf(o.Log, "HTTP failures: %d (first: %s)\n", st.Failures, st.FirstError)
+		}
+		return st, processCPU() - cpu0, machineCPU() - all0, err
 	}
+	where := "separate load-generator process"
+	if len(o.LoadGen) == 0 {
+		where = "load generator in this process"
+	}
+	rec := int64(o.Entries)
+	var out []Result
+	add := func(metric string, v float64, unit string, n int) {
+		out = append(out, Result{Bench: "check", Metric: metric, Value: round(v), Unit: unit, Records: rec, Store: o.storeName(), N: n})
+	}
+
+	// Closed loop: as many checks as o.Clients clients get answered.
+	fmt.Fprintf(o.Log, "HTTP load: %d clients for %s (%s)\n", o.Clients, o.Duration, where)
+	st, serverCPU, allCPU, err := run(loadPlan{Clients: o.Clients, Duration: o.Duration})
 	if err != nil {
 		return nil, err
 	}
+	n := st.N
+	us := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
+	add("http_checks_per_s", float64(n)/st.Seconds, "checks/s", n)
 	// The CPU spent per check, by the serving process and by the load generator: on two cores
 	// 5,000 checks/s leave 400 µs of CPU per check for both together.
-	serverCPU, allCPU := processCPU()-cpu0, machineCPU()-all0
-	if len(o.LoadGen) == 0 {
-		st.ClientCPU = 0 // one process: the server's figure includes the clients
+	add("http_server_cpu_per_check", us(serverCPU), "µs", n)
+	add("http_client_cpu_per_check", us(st.ClientCPU), "µs", n)
+	// Everything the machine ran meanwhile: the database server's processes (PostgreSQL) and
+	// whatever else shares the machine.
+	add("http_machine_cpu_per_check", us(allCPU), "µs", n)
+	add("http_p50", st.P50, "ms", n)
+	add("http_p99", st.P99, "ms", n)
+	add("http_clients", float64(o.Clients), "clients", n)
+	add("http_failures", float64(st.Failures), "requests", n)
+	if o.Rate < 0 {
+		return out, nil
 	}
-	if st.N == 0 {
-		return nil, fmt.Errorf("no successful HTTP check: %s", st.FirstError)
+
+	// Paced: o.Rate checks due per second, latency counted from when each was due.
+	p := loadPlan{Clients: pacedWorkers * o.Clients, Duration: o.Duration, Rate: o.Rate}
+	fmt.Fprintf(o.Log, "HTTP load: %d checks/s offered for %s, up to %d in flight (%s)\n", p.Rate, p.Duration, p.Clients, where)
+	st, _, _, err = run(p)
+	if err != nil {
+		return nil, err
 	}
-	if st.Failures > 0 {
-		fmt.Fprintf(o.Log, "HTTP failures: %d (first: %s)\n", st.Failures, st.FirstError)
-	}
-	n := st.N
-	rec := int64(o.Entries)
-	mk := func(metric string, v float64, unit string) Result {
-		return Result{Bench: "check", Metric: metric, Value: round(v), Unit: unit, Records: rec, Store: o.storeName(), N: n}
-	}
-	us := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
-	return []Result{
-		mk("http_checks_per_s", float64(n)/st.Seconds, "checks/s"),
-		mk("http_server_cpu_per_check", us(serverCPU), "µs"),
-		mk("http_client_cpu_per_check", us(st.ClientCPU), "µs"),
-		// Everything the machine ran meanwhile: the database server's processes (PostgreSQL)
-		// and whatever else shares the machine.
-		mk("http_machine_cpu_per_check", us(allCPU), "µs"),
-		mk("http_p50", st.P50, "ms"),
-		mk("http_p99", st.P99, "ms"),
-		mk("http_clients", float64(o.Clients), "clients"),
-		mk("http_failures", float64(st.Failures), "requests"),
-	}, nil
+	add("http_paced_offered", float64(p.Rate), "checks/s", st.N)
+	add("http_paced_checks_per_s", float64(st.N)/st.Seconds, "checks/s", st.N)
+	add("http_paced_p50", st.P50, "ms", st.N)
+	add("http_paced_p99", st.P99, "ms", st.N)
+	add("http_paced_failures", float64(st.Failures), "requests", st.N)
+	return out, nil
 }
+
+// pacedWorkers is how many requests per closed-loop client the paced run may have in flight:
+// enough that a burst of slow answers does not hold back the requests due next.
+const pacedWorkers = 4

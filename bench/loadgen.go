@@ -27,6 +27,7 @@ const (
 	envLoadToken    = "XINYONG_LOADGEN_TOKEN" // #nosec G101 -- the name of a variable, not a credential
 	envLoadClients  = "XINYONG_LOADGEN_CLIENTS"
 	envLoadDuration = "XINYONG_LOADGEN_DURATION"
+	envLoadRate     = "XINYONG_LOADGEN_RATE" // requests per second of a paced run; unset or 0: closed loop
 )
 
 // loadStats is what a load run measured.
@@ -41,46 +42,96 @@ type loadStats struct {
 	ClientCPU time.Duration `json:"-"`
 }
 
-// runLoad posts bodies round-robin to url from clients concurrent clients for d.
-func runLoad(ctx context.Context, url, token string, clients int, d time.Duration, bodies [][]byte) (loadStats, error) {
-	if len(bodies) == 0 || clients <= 0 {
+// loadPlan is the shape of a load run. With Rate 0 it is a closed loop: Clients clients each
+// send their next request when the last one is answered, for Duration, which measures the
+// most the server can do (and the latency when it is saturated). With Rate > 0 it is paced
+// (an open loop): Rate×Duration requests are due at even intervals from the start, whatever
+// the answers, sent by up to Clients workers, and each latency counts from when its request
+// was due, not from when a worker got to it — a server that falls behind shows it in the
+// latency instead of being given time by a waiting client (coordinated omission).
+type loadPlan struct {
+	Clients  int
+	Duration time.Duration
+	Rate     int
+}
+
+// runLoad posts bodies round-robin to url as the plan says.
+func runLoad(ctx context.Context, url, token string, p loadPlan, bodies [][]byte) (loadStats, error) {
+	if len(bodies) == 0 || p.Clients <= 0 {
 		return loadStats{}, fmt.Errorf("load: no bodies or clients")
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}, Timeout: 30 * time.Second}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: p.Clients, MaxIdleConnsPerHost: p.Clients}, Timeout: 30 * time.Second}
+	post := func(body []byte) error {
+		req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return nil
+	}
+	start := time.Now()
+	// next hands worker w its k-th request and the time it counts from; false: no more.
+	var next func(w, k int) (int, time.Time, bool)
+	if p.Rate > 0 {
+		n := max(1, int(float64(p.Rate)*p.Duration.Seconds()))
+		interval := time.Second / time.Duration(p.Rate)
+		due := func(i int) time.Time { return start.Add(time.Duration(i) * interval) }
+		jobs := make(chan int, n)
+		go func() {
+			defer close(jobs)
+			for i := range n {
+				if w := time.Until(due(i)); w > 0 {
+					select {
+					case <-time.After(w):
+					case <-ctx.Done():
+						return
+					}
+				}
+				jobs <- i
+			}
+		}()
+		next = func(int, int) (int, time.Time, bool) {
+			i, ok := <-jobs
+			return i, due(i), ok
+		}
+	} else {
+		deadline := start.Add(p.Duration)
+		next = func(w, k int) (int, time.Time, bool) {
+			now := time.Now()
+			return w + k*p.Clients, now, now.Before(deadline)
+		}
+	}
 	var mu sync.Mutex
 	var lat []time.Duration
 	var st loadStats
-	deadline := time.Now().Add(d)
-	start := time.Now()
 	var wg sync.WaitGroup
-	for c := range clients {
+	for w := range p.Clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var mine []time.Duration
 			bad := 0
 			var ferr error
-			for i := c; time.Now().Before(deadline); i += clients {
-				req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(bodies[i%len(bodies)]))
-				req.Header.Set("Authorization", "Bearer "+token)
-				req.Header.Set("Content-Type", "application/json")
-				t := time.Now()
-				resp, err := client.Do(req)
-				if err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						err = fmt.Errorf("status %d", resp.StatusCode)
-					}
+			for k := 0; ; k++ {
+				i, from, ok := next(w, k)
+				if !ok {
+					break
 				}
-				if err != nil {
+				if err := post(bodies[i%len(bodies)]); err != nil {
 					bad++
 					if ferr == nil {
 						ferr = err
 					}
 					continue
 				}
-				mine = append(mine, time.Since(t))
+				mine = append(mine, time.Since(from))
 			}
 			mu.Lock()
 			lat = append(lat, mine...)
@@ -101,12 +152,12 @@ func runLoad(ctx context.Context, url, token string, clients int, d time.Duratio
 }
 
 // spawnLoad runs the load in a child process (o.LoadGen) and reads its figures.
-func spawnLoad(ctx context.Context, o *CheckOptions, url, token string, bodies [][]byte) (loadStats, error) {
+func spawnLoad(ctx context.Context, o *CheckOptions, p loadPlan, url, token string, bodies [][]byte) (loadStats, error) {
 	var st loadStats
 	// #nosec G204 -- the command is the bench's own executable, set by the CLI
 	cmd := exec.CommandContext(ctx, o.LoadGen[0], o.LoadGen[1:]...)
 	cmd.Env = append(os.Environ(), envLoadURL+"="+url, envLoadToken+"="+token,
-		fmt.Sprintf("%s=%d", envLoadClients, o.Clients), envLoadDuration+"="+o.Duration.String())
+		fmt.Sprintf("%s=%d", envLoadClients, p.Clients), envLoadDuration+"="+p.Duration.String(), fmt.Sprintf("%s=%d", envLoadRate, p.Rate))
 	var in bytes.Buffer
 	for _, b := range bodies {
 		in.Write(b)
@@ -133,9 +184,15 @@ func LoadGen(ctx context.Context, getenv func(string) string, r io.Reader, w io.
 	if _, err := fmt.Sscan(getenv(envLoadClients), &clients); err != nil || url == "" || token == "" {
 		return fmt.Errorf("loadgen: %s, %s and %s must be set (it is started by `xinyong bench check`)", envLoadURL, envLoadToken, envLoadClients)
 	}
-	d, err := time.ParseDuration(getenv(envLoadDuration))
-	if err != nil {
+	p := loadPlan{Clients: clients}
+	var err error
+	if p.Duration, err = time.ParseDuration(getenv(envLoadDuration)); err != nil {
 		return fmt.Errorf("loadgen: %s: %w", envLoadDuration, err)
+	}
+	if v := getenv(envLoadRate); v != "" {
+		if _, err := fmt.Sscan(v, &p.Rate); err != nil || p.Rate < 0 {
+			return fmt.Errorf("loadgen: %s: want a number of requests per second, got %q", envLoadRate, v)
+		}
 	}
 	var bodies [][]byte
 	sc := bufio.NewScanner(r)
@@ -148,7 +205,7 @@ func LoadGen(ctx context.Context, getenv func(string) string, r io.Reader, w io.
 	if err := sc.Err(); err != nil {
 		return err
 	}
-	st, err := runLoad(ctx, url, token, clients, d, bodies)
+	st, err := runLoad(ctx, url, token, p, bodies)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestLoadGenChild runs the load generator's child side against a stub server: it sends the
@@ -40,5 +41,29 @@ func TestLoadGenChild(t *testing.T) {
 	}
 	if err := LoadGen(context.Background(), func(string) string { return "" }, strings.NewReader(""), &out); err == nil {
 		t.Fatal("LoadGen without its settings: want an error")
+	}
+}
+
+// TestPacedLoadCountsFromDue: a paced run sends rate × duration requests, and a server slower
+// than the rate shows in the latency, counted from when each request was due, not from when
+// the only worker got to it.
+func TestPacedLoadCountsFromDue(t *testing.T) {
+	var got atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(50 * time.Millisecond)
+		got.Add(1)
+	}))
+	defer srv.Close()
+	// 20 requests due 10 ms apart, one worker answering one per 50 ms at best: the last is
+	// answered at least 20 × 50 ms after the start, and it was due at 190 ms.
+	st, err := runLoad(context.Background(), srv.URL, "tok", loadPlan{Clients: 1, Duration: 200 * time.Millisecond, Rate: 100}, [][]byte{[]byte("{}")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.N != 20 || got.Load() != 20 || st.Failures != 0 {
+		t.Fatalf("stats %+v, server answered %d: want 20 requests", st, got.Load())
+	}
+	if st.P99 < 500 {
+		t.Fatalf("p99 %.1f ms: want the lateness of the queued requests counted (at least 500 ms)", st.P99)
 	}
 }

@@ -24,6 +24,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&co.Duration, "duration", 0, "check：HTTP 压测时长 / check: HTTP load duration (default 20s)")
 	fs.IntVar(&co.Clients, "clients", 0, "check：并发客户端 / check: concurrent HTTP clients (default 32)")
 	fs.IntVar(&co.BatchCodes, "codes", 0, "check：批量核查代码数 / check: codes in the batch verification (default 1,000,000)")
+	fs.IntVar(&co.Rate, "rate", 0, "check：定速压测每秒发出的核查数（负数不测）/ check: checks per second offered by the paced HTTP run (default 5,000; negative: none)")
 	sameProc := fs.Bool("same-process-clients", false, "check：HTTP 客户端与服务在同一进程 / check: run the HTTP clients in the server's process (default: a separate load-generator process)")
 	asJSON := fs.Bool("json", false, "每个指标输出一行 JSON / one JSON object per line and metric")
 	quiet := fs.Bool("q", false, "不输出过程 / no progress output")

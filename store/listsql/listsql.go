@@ -681,9 +681,43 @@ func (t Tx) AddListBatchEntries(list string, no, n int) error {
 	return err
 }
 
-// checkChunk is how many checks (or measures) one multi-row insert carries: ids are reserved
-// first, so a batch verification logs thousands of checks in a few statements.
-const checkChunk = 400
+// RowSizes are the row counts of the multi-row inserts that log window checks, largest
+// first. A group of n rows is split into statements of these sizes (SplitRows), so the texts
+// come from a small fixed set that a store prepares once (LogInsertTexts), where one statement
+// of n rows would be a new text, parsed and planned anew, for every group size. Batch
+// verification logs thousands of checks in statements of 400.
+var RowSizes = []int{400, 64, 16, 4, 1}
+
+// SplitRows splits n rows into statement sizes from RowSizes, largest first; they sum to n.
+func SplitRows(n int) []int {
+	var out []int
+	for _, k := range RowSizes {
+		for ; n >= k; n -= k {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// The columns of the check log's multi-row inserts, and how many each row binds.
+const (
+	checkInsertCols    = `INSERT INTO checks (id, at, month, actor, dept, matter, subject_key, found, verdict, measures, batch_id) VALUES `
+	measureInsertCols  = `INSERT INTO check_measures (check_id, measure, month, dept, checker_dept, direction, effect, mandatory, entry_id, list_type, pending) VALUES `
+	queryLogInsertCols = `INSERT INTO query_log (at, actor, dept, purpose, subject_key, route, returned, remote_addr) VALUES `
+	checkArgs          = 11
+	queryLogArgs       = 8
+)
+
+// LogInsertTexts returns the text of every insert CheckStatements and QueryLogStatements can
+// produce (? placeholders), for a store to prepare once.
+func LogInsertTexts() []string {
+	var out []string
+	for _, k := range RowSizes {
+		out = append(out, checkInsertCols+rowPlaceholders(k, checkArgs), measureInsertCols+rowPlaceholders(k, checkArgs),
+			queryLogInsertCols+rowPlaceholders(k, queryLogArgs))
+	}
+	return out
+}
 
 // InsertChecks implements store.ListsTx.
 func (t Tx) InsertChecks(cs []*store.Check) error {
@@ -708,45 +742,47 @@ type Statement struct {
 	Args []any
 }
 
+// rowStatements splits rows (args per row each) into multi-row inserts of the RowSizes.
+func rowStatements(prefix string, cols int, rows [][]any) []Statement {
+	var out []Statement
+	for _, k := range SplitRows(len(rows)) {
+		args := make([]any, 0, k*cols)
+		for _, r := range rows[:k] {
+			args = append(args, r...)
+		}
+		rows = rows[k:]
+		out = append(out, Statement{prefix + rowPlaceholders(k, cols), args})
+	}
+	return out
+}
+
 // CheckStatements gives checks cs the ids (one per check, reserved by the caller) and returns
-// the multi-row inserts that store them and their measures, checkChunk rows to a statement.
+// the multi-row inserts that store them and their measures, in statements of the RowSizes.
 // A store may run them one by one in a transaction (InsertChecks) or send them at once.
 func CheckStatements(cs []*store.Check, ids []int64) []Statement {
-	var out []Statement
-	var margs []any
-	nm := 0
-	flushMeasures := func() {
-		if nm == 0 {
-			return
-		}
-		out = append(out, Statement{`INSERT INTO check_measures (check_id, measure, month, dept, checker_dept, direction, effect,
-			mandatory, entry_id, list_type, pending) VALUES ` + rowPlaceholders(nm, 11), margs})
-		margs, nm = nil, 0
-	}
-	for start := 0; start < len(cs); start += checkChunk {
-		part := cs[start:min(start+checkChunk, len(cs))]
-		args := make([]any, 0, len(part)*11)
-		for i, c := range part {
-			c.ID = ids[start+i]
-			month := c.At.UTC().Format("2006-01")
-			args = append(args, c.ID, unix(c.At), month, c.Actor, c.Dept, c.Matter, c.SubjectKey, flag(c.Found), string(c.Verdict),
-				int64(len(c.Measures)), c.BatchID)
-		}
-		out = append(out, Statement{`INSERT INTO checks (id, at, month, actor, dept, matter, subject_key, found, verdict, measures, batch_id)
-			VALUES ` + rowPlaceholders(len(part), 11), args})
-		for _, c := range part {
-			month := c.At.UTC().Format("2006-01")
-			for _, m := range c.Measures {
-				margs = append(margs, c.ID, m.Measure, month, m.Dept, c.Dept, string(m.Direction), string(m.Effect), flag(m.Mandatory),
-					m.EntryID, m.List, flag(m.Pending))
-				if nm++; nm == checkChunk {
-					flushMeasures()
-				}
-			}
+	checks := make([][]any, 0, len(cs))
+	var measures [][]any
+	for i, c := range cs {
+		c.ID = ids[i]
+		month := c.At.UTC().Format("2006-01")
+		checks = append(checks, []any{c.ID, unix(c.At), month, c.Actor, c.Dept, c.Matter, c.SubjectKey, flag(c.Found),
+			string(c.Verdict), int64(len(c.Measures)), c.BatchID})
+		for _, m := range c.Measures {
+			measures = append(measures, []any{c.ID, m.Measure, month, m.Dept, c.Dept, string(m.Direction), string(m.Effect),
+				flag(m.Mandatory), m.EntryID, m.List, flag(m.Pending)})
 		}
 	}
-	flushMeasures()
-	return out
+	return append(rowStatements(checkInsertCols, checkArgs, checks), rowStatements(measureInsertCols, checkArgs, measures)...)
+}
+
+// QueryLogStatements returns the multi-row inserts that enter the query-log entries qs, in
+// statements of the RowSizes; at encodes the time as the store's column holds it.
+func QueryLogStatements(qs []*store.QueryLog, at func(time.Time) any) []Statement {
+	rows := make([][]any, len(qs))
+	for i, q := range qs {
+		rows[i] = []any{at(q.At), q.Actor, q.Dept, q.Purpose, q.SubjectKey, q.Route, q.Returned, q.RemoteAddr}
+	}
+	return rowStatements(queryLogInsertCols, queryLogArgs, rows)
 }
 
 // PutFeedback implements store.ListsTx.

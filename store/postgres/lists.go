@@ -109,9 +109,6 @@ func (db *DB) AnalyzeLists(ctx context.Context) error {
 	return err
 }
 
-// queryLogChunk is how many query-log rows one INSERT carries (8 values each).
-const queryLogChunk = 400
-
 // AppendCheckQueryLogs implements store.ListsTx.
 func (t *tx) AppendCheckQueryLogs(qs []*store.QueryLog) error {
 	for _, st := range queryLogStatements(qs) {
@@ -124,21 +121,9 @@ func (t *tx) AppendCheckQueryLogs(qs []*store.QueryLog) error {
 
 // queryLogStatements returns the multi-row inserts ($n placeholders) that enter qs.
 func queryLogStatements(qs []*store.QueryLog) []listsql.Statement {
-	var out []listsql.Statement
-	for start := 0; start < len(qs); start += queryLogChunk {
-		part := qs[start:min(start+queryLogChunk, len(qs))]
-		args := make([]any, 0, len(part)*8)
-		var b strings.Builder
-		for i, q := range part {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			n := i * 8
-			fmt.Fprintf(&b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
-			args = append(args, ts(q.At), q.Actor, q.Dept, q.Purpose, q.SubjectKey, q.Route, q.Returned, q.RemoteAddr)
-		}
-		out = append(out, listsql.Statement{
-			SQL: `INSERT INTO query_log (at, actor, dept, purpose, subject_key, route, returned, remote_addr) VALUES ` + b.String(), Args: args})
+	out := listsql.QueryLogStatements(qs, ts)
+	for i := range out {
+		out[i].SQL = rebind(out[i].SQL)
 	}
 	return out
 }

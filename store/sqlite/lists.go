@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"sync"
 
 	"github.com/xinyong/xinyong/store"
@@ -129,7 +128,7 @@ func (d listDB) IsUnique(err error) bool { return err != nil && isUnique(err) }
 // transaction, so no other insert can take them meanwhile.
 func (d listDB) NextIDs(ctx context.Context, table string, n int) ([]int64, error) {
 	var last int64
-	if err := d.q.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM `+table).Scan(&last); err != nil { // #nosec G202 -- table is one of this package's own table names
+	if err := d.QueryRow(ctx, nextIDQuery(table)).Scan(&last); err != nil {
 		return nil, err
 	}
 	ids := make([]int64, n)
@@ -137,6 +136,11 @@ func (d listDB) NextIDs(ctx context.Context, table string, n int) ([]int64, erro
 		ids[i] = last + int64(i) + 1
 	}
 	return ids, nil
+}
+
+// nextIDQuery is the query NextIDs runs.
+func nextIDQuery(table string) string {
+	return `SELECT coalesce(max(id), 0) FROM ` + table // #nosec G202 -- table is one of this package's own table names
 }
 
 // AnalyzeLists refreshes the query planner's statistics of the list tables after a bulk load.
@@ -194,21 +198,15 @@ func (p preparedReader) QueryRowContext(ctx context.Context, query string, args 
 	return st.QueryRowContext(ctx, args...)
 }
 
-// queryLogChunk is how many query-log rows one INSERT carries (8 values each).
-const queryLogChunk = 400
-
-// AppendCheckQueryLogs implements store.ListsTx.
+// AppendCheckQueryLogs implements store.ListsTx: in statements of the fixed sizes the writer
+// prepared at open (listsql.LogInsertTexts).
 func (t *tx) AppendCheckQueryLogs(qs []*store.QueryLog) error {
-	for start := 0; start < len(qs); start += queryLogChunk {
-		part := qs[start:min(start+queryLogChunk, len(qs))]
-		args := make([]any, 0, len(part)*8)
-		for _, q := range part {
-			args = append(args, unix(q.At), q.Actor, q.Dept, q.Purpose, q.SubjectKey, q.Route, q.Returned, q.RemoteAddr)
+	for _, st := range listsql.QueryLogStatements(qs, unix) {
+		s, err := t.stmt(st.SQL)
+		if err != nil {
+			return err
 		}
-		row := "(?, ?, ?, ?, ?, ?, ?, ?)"
-		// #nosec G202 -- the statement is built from placeholders only
-		if err := t.exec(`INSERT INTO query_log (at, actor, dept, purpose, subject_key, route, returned, remote_addr) VALUES `+
-			strings.TrimSuffix(strings.Repeat(row+",", len(part)), ","), args...); err != nil {
+		if _, err := s.ExecContext(t.ctx, st.Args...); err != nil {
 			return err
 		}
 	}

@@ -39,6 +39,10 @@ type DB struct {
 	checkpointer *sql.DB
 	stopCkpt     chan struct{}
 	ckptDone     chan struct{}
+	// fixed holds statements prepared once on the writer connection, for the writes that run
+	// in many small transactions (the window checks' group commit): parsing them in every
+	// transaction was a fifth of its cost. Read-only after Open.
+	fixed map[string]*sql.Stmt
 }
 
 var _ store.Store = (*DB)(nil)
@@ -86,6 +90,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
+	if err := db.prepareFixed(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
 	r, err := sql.Open("sqlite", rdsn)
 	if err != nil {
 		w.Close()
@@ -109,6 +117,19 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		go db.checkpointLoop(checkpointEvery)
 	}
 	return db, nil
+}
+
+// prepareFixed prepares the writer's fixed statements (DB.fixed).
+func (db *DB) prepareFixed(ctx context.Context) error {
+	db.fixed = map[string]*sql.Stmt{}
+	for _, q := range append(listsql.LogInsertTexts(), nextIDQuery("checks")) {
+		s, err := db.write.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		db.fixed[q] = s
+	}
+	return nil
 }
 
 // checkpointEvery is how often the background checkpointer runs.
@@ -149,6 +170,9 @@ func (db *DB) Close() error {
 		close(db.stopCkpt)
 		<-db.ckptDone
 		db.checkpointer.Close()
+	}
+	for _, s := range db.fixed {
+		s.Close()
 	}
 	err := db.read.Close()
 	if err2 := db.write.Close(); err == nil {

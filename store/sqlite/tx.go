@@ -22,12 +22,19 @@ type tx struct {
 }
 
 // stmt returns a statement prepared once per transaction (the single writer connection is
-// busy with the transaction, so statements cannot be prepared on the pool meanwhile).
+// busy with the transaction, so statements cannot be prepared on the pool meanwhile), or, for
+// the writer's fixed statements, prepared once when the store opened.
 func (t *tx) stmt(query string) (*sql.Stmt, error) {
 	if s, ok := t.stmts[query]; ok {
 		return s, nil
 	}
-	s, err := t.sq.PrepareContext(t.ctx, query)
+	var s *sql.Stmt
+	var err error
+	if f, ok := t.db.fixed[query]; ok {
+		s = t.sq.StmtContext(t.ctx, f) // reuses f's statement on the writer connection
+	} else {
+		s, err = t.sq.PrepareContext(t.ctx, query)
+	}
 	if err != nil {
 		return nil, err
 	}

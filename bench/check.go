@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -318,7 +319,17 @@ func httpLoad(ctx context.Context, a *app.App, o *CheckOptions, sample func() st
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	h := web.NewServer(a, web.Config{Context: sctx})
+	// The server logs every request as `xinyong serve` does (one line each, here to a file in
+	// the work directory), so its cost is in the figures.
+	if err := os.MkdirAll(o.Dir, 0o750); err != nil {
+		return nil, err
+	}
+	logf, err := os.Create(filepath.Join(o.Dir, "http-access.log")) // #nosec G304 -- the bench's own work directory
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	h := web.NewServer(a, web.Config{Context: sctx, Log: slog.New(slog.NewTextHandler(logf, nil))})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -742,16 +742,13 @@ type Statement struct {
 	Args []any
 }
 
-// rowStatements splits rows (args per row each) into multi-row inserts of the RowSizes.
-func rowStatements(prefix string, cols int, rows [][]any) []Statement {
+// rowStatements splits the rows in args (cols values each, one after another) into
+// multi-row inserts of the RowSizes.
+func rowStatements(prefix string, cols int, args []any) []Statement {
 	var out []Statement
-	for _, k := range SplitRows(len(rows)) {
-		args := make([]any, 0, k*cols)
-		for _, r := range rows[:k] {
-			args = append(args, r...)
-		}
-		rows = rows[k:]
-		out = append(out, Statement{prefix + rowPlaceholders(k, cols), args})
+	for _, k := range SplitRows(len(args) / cols) {
+		out = append(out, Statement{prefix + rowPlaceholders(k, cols), args[: k*cols : k*cols]})
+		args = args[k*cols:]
 	}
 	return out
 }
@@ -760,16 +757,16 @@ func rowStatements(prefix string, cols int, rows [][]any) []Statement {
 // the multi-row inserts that store them and their measures, in statements of the RowSizes.
 // A store may run them one by one in a transaction (InsertChecks) or send them at once.
 func CheckStatements(cs []*store.Check, ids []int64) []Statement {
-	checks := make([][]any, 0, len(cs))
-	var measures [][]any
+	checks := make([]any, 0, len(cs)*checkArgs)
+	var measures []any
 	for i, c := range cs {
 		c.ID = ids[i]
 		month := c.At.UTC().Format("2006-01")
-		checks = append(checks, []any{c.ID, unix(c.At), month, c.Actor, c.Dept, c.Matter, c.SubjectKey, flag(c.Found),
-			string(c.Verdict), int64(len(c.Measures)), c.BatchID})
+		checks = append(checks, c.ID, unix(c.At), month, c.Actor, c.Dept, c.Matter, c.SubjectKey, flag(c.Found),
+			string(c.Verdict), int64(len(c.Measures)), c.BatchID)
 		for _, m := range c.Measures {
-			measures = append(measures, []any{c.ID, m.Measure, month, m.Dept, c.Dept, string(m.Direction), string(m.Effect),
-				flag(m.Mandatory), m.EntryID, m.List, flag(m.Pending)})
+			measures = append(measures, c.ID, m.Measure, month, m.Dept, c.Dept, string(m.Direction), string(m.Effect),
+				flag(m.Mandatory), m.EntryID, m.List, flag(m.Pending))
 		}
 	}
 	return append(rowStatements(checkInsertCols, checkArgs, checks), rowStatements(measureInsertCols, checkArgs, measures)...)
@@ -778,11 +775,11 @@ func CheckStatements(cs []*store.Check, ids []int64) []Statement {
 // QueryLogStatements returns the multi-row inserts that enter the query-log entries qs, in
 // statements of the RowSizes; at encodes the time as the store's column holds it.
 func QueryLogStatements(qs []*store.QueryLog, at func(time.Time) any) []Statement {
-	rows := make([][]any, len(qs))
-	for i, q := range qs {
-		rows[i] = []any{at(q.At), q.Actor, q.Dept, q.Purpose, q.SubjectKey, q.Route, q.Returned, q.RemoteAddr}
+	args := make([]any, 0, len(qs)*queryLogArgs)
+	for _, q := range qs {
+		args = append(args, at(q.At), q.Actor, q.Dept, q.Purpose, q.SubjectKey, q.Route, q.Returned, q.RemoteAddr)
 	}
-	return rowStatements(queryLogInsertCols, queryLogArgs, rows)
+	return rowStatements(queryLogInsertCols, queryLogArgs, args)
 }
 
 // PutFeedback implements store.ListsTx.

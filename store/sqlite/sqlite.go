@@ -172,15 +172,18 @@ func (db *DB) checkpointLoop(every time.Duration) {
 		err := db.checkpointer.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
 		return frames, copied, err == nil
 	}
+	var lastFrames, lastCopied int
 	for {
 		select {
 		case <-db.stopCkpt:
 			return
 		case <-t.C:
 			frames, copied, ok := passive()
-			if !ok || copied == 0 {
+			// Nothing copied since the last round (an idle store): nothing to flush.
+			if !ok || copied == 0 || (frames == lastFrames && copied == lastCopied) {
 				continue
 			}
+			lastFrames, lastCopied = frames, copied
 			db.files.sync(db.path)
 			if frames < restartFrames || copied < frames {
 				continue

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"slices"
@@ -60,21 +59,9 @@ func runLoad(ctx context.Context, url, token string, p loadPlan, bodies [][]byte
 	if len(bodies) == 0 || p.Clients <= 0 {
 		return loadStats{}, fmt.Errorf("load: no bodies or clients")
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: p.Clients, MaxIdleConnsPerHost: p.Clients}, Timeout: 30 * time.Second}
-	post := func(body []byte) error {
-		req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d", resp.StatusCode)
-		}
-		return nil
+	addr, reqs, err := requestBytes(url, token, bodies)
+	if err != nil {
+		return loadStats{}, err
 	}
 	start := time.Now()
 	// next hands worker w its k-th request and the time it counts from; false: no more.
@@ -86,10 +73,14 @@ func runLoad(ctx context.Context, url, token string, p loadPlan, bodies [][]byte
 		jobs := make(chan int, n)
 		go func() {
 			defer close(jobs)
+			t := time.NewTimer(0)
+			defer t.Stop()
+			<-t.C
 			for i := range n {
 				if w := time.Until(due(i)); w > 0 {
+					t.Reset(w)
 					select {
-					case <-time.After(w):
+					case <-t.C:
 					case <-ctx.Done():
 						return
 					}
@@ -117,6 +108,12 @@ func runLoad(ctx context.Context, url, token string, p loadPlan, bodies [][]byte
 		go func() {
 			defer wg.Done()
 			var mine []time.Duration
+			conn := &poster{addr: addr}
+			defer func() {
+				if conn.conn != nil {
+					conn.conn.Close()
+				}
+			}()
 			bad := 0
 			var ferr error
 			for k := 0; ; k++ {
@@ -124,7 +121,7 @@ func runLoad(ctx context.Context, url, token string, p loadPlan, bodies [][]byte
 				if !ok {
 					break
 				}
-				if err := post(bodies[i%len(bodies)]); err != nil {
+				if err := conn.do(ctx, reqs[i%len(reqs)]); err != nil {
 					bad++
 					if ferr == nil {
 						ferr = err

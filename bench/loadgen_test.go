@@ -67,3 +67,57 @@ func TestPacedLoadCountsFromDue(t *testing.T) {
 		t.Fatalf("p99 %.1f ms: want the lateness of the queued requests counted (at least 500 ms)", st.P99)
 	}
 }
+
+// TestPosterReadsEveryAnswerShape: the load generator's own HTTP client reads answers with a
+// length, chunked answers and answers that close the connection, and counts a non-200 answer
+// as a failure — on the same connection where the server keeps it open.
+func TestPosterReadsEveryAnswerShape(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok" || r.ContentLength != 2 {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		switch n.Add(1) % 4 {
+		case 0:
+			w.Write([]byte("short"))
+		case 1: // chunked: flushed before the end
+			w.Write(bytes.Repeat([]byte("x"), 5000))
+			w.(http.Flusher).Flush()
+			w.Write([]byte("tail"))
+		case 2:
+			w.Header().Set("Connection", "close")
+			w.Write([]byte("closing"))
+		case 3:
+			http.Error(w, "no", http.StatusTooManyRequests)
+		}
+	}))
+	defer srv.Close()
+	addr, reqs, err := requestBytes(srv.URL+"/api/v1/checks", "tok", [][]byte{[]byte("{}")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &poster{addr: addr}
+	defer func() {
+		if p.conn != nil {
+			p.conn.Close()
+		}
+	}()
+	ok, failed := 0, 0
+	for range 12 {
+		if err := p.do(context.Background(), reqs[0]); err != nil {
+			if !strings.Contains(err.Error(), "status 429") {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			failed++
+			continue
+		}
+		ok++
+	}
+	if ok != 9 || failed != 3 {
+		t.Fatalf("ok %d, failed %d: want 9 and 3", ok, failed)
+	}
+	if _, _, err := requestBytes("https://example.org/x", "tok", nil); err == nil {
+		t.Fatal("an https URL: want an error")
+	}
+}

@@ -313,9 +313,10 @@ func (a *App) fillItem(it *CheckItem, c *credit.JointCatalog, matter *credit.Mat
 	it.Verdict, it.Reasons = d.Verdict, d.Reasons
 }
 
-// logChecks commits checks and their query-log entries through the group commit: concurrent
-// checks share one transaction, so the single SQLite writer (or PostgreSQL's commit flush) is
-// not paid once per check. It returns when they are committed.
+// logChecks logs checks and their query-log entries through the group commit: concurrent
+// checks share one store call (PostgreSQL: one transaction; SQLite: one append to its check
+// journal, moved into the tables in the background), so no check pays a commit of its own. It
+// returns when they are logged.
 func (a *App) logChecks(ctx context.Context, cs []*store.Check, qs []*store.QueryLog) error {
 	j := a.jointState()
 	j.mu.Lock()

@@ -124,6 +124,10 @@ func openCheckApp(ctx context.Context, o *CheckOptions, fresh bool) (*app.App, f
 			for _, suf := range []string{"", "-wal", "-shm"} {
 				_ = os.Remove(filepath.Join(o.Dir, "check.db"+suf))
 			}
+			old, _ := filepath.Glob(filepath.Join(o.Dir, "check.db-checklog.*"))
+			for _, f := range old {
+				_ = os.Remove(f)
+			}
 		}
 		if err := os.MkdirAll(o.Dir, 0o750); err != nil {
 			return nil, nil, err

@@ -57,8 +57,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		loaded = have.Seed == *seed && have.Scale == *scale && !*fresh
 	}
 	if !loaded {
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			if err := os.Remove(c.dbPath() + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+		journals, _ := filepath.Glob(c.dbPath() + "-checklog.*") // the old database's check journal
+		for _, f := range append([]string{c.dbPath(), c.dbPath() + "-wal", c.dbPath() + "-shm"}, journals...) {
+			if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return err
 			}
 		}

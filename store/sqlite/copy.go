@@ -34,7 +34,8 @@ func (db *DB) CopyEngine() string { return "sqlite" }
 
 // CopyTables lists the ordinary tables and their columns. Full-text tables (subject_fts,
 // subject_chars) and their shadow tables are derived from subjects and rebuilt by CopyFinish;
-// sqlite_* and schema_migrations are never copied.
+// sqlite_*, schema_migrations and check_journal (this store's own bookkeeping) are never
+// copied.
 func (db *DB) CopyTables(ctx context.Context) ([]store.CopyTable, error) {
 	rows, err := db.write.QueryContext(ctx, `SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
 	if err != nil {
@@ -61,7 +62,7 @@ func (db *DB) CopyTables(ctx context.Context) ([]store.CopyTable, error) {
 	var out []store.CopyTable
 next:
 	for _, name := range names {
-		if strings.HasPrefix(name, "sqlite_") || name == "schema_migrations" {
+		if strings.HasPrefix(name, "sqlite_") || name == "schema_migrations" || name == "check_journal" {
 			continue
 		}
 		for _, v := range virtual {
@@ -104,6 +105,9 @@ type copyReader struct {
 
 // CopyRead reads from one read transaction: in WAL mode it sees one snapshot throughout.
 func (db *DB) CopyRead(ctx context.Context, fn func(store.CopyReader) error) error {
+	if err := db.settle(ctx); err != nil { // the checks still in the journal too
+		return err
+	}
 	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err
@@ -358,6 +362,16 @@ func (db *DB) CopyFinish(ctx context.Context) error {
 	}
 	if err != nil {
 		return fmt.Errorf("rebuild the search index: %w", err)
+	}
+	if j := db.journal; j != nil {
+		// The copied checks came with their ids: the journal hands out ids after them.
+		var last int64
+		if err := db.write.QueryRowContext(ctx, nextIDQuery("checks")).Scan(&last); err != nil {
+			return err
+		}
+		j.mu.Lock()
+		j.lastID = max(j.lastID, last)
+		j.mu.Unlock()
 	}
 	_, err = db.write.ExecContext(ctx, `ANALYZE`)
 	return err

@@ -46,6 +46,13 @@ type DB struct {
 	// in many small transactions (the window checks' group commit): parsing them in every
 	// transaction was a fifth of its cost. Read-only after Open.
 	fixed map[string]*sql.Stmt
+	// journal holds the window checks' log until it is in the tables (checklog.go); nil in
+	// memory.
+	journal *checkJournal
+	// background is held by the checkpointer's rounds and the journal's moves, so that the
+	// store's background work takes one core at most: overlapping, the two took both cores
+	// for tens of milliseconds and the window checks' answers waited.
+	background sync.Mutex
 }
 
 var _ store.Store = (*DB)(nil)
@@ -119,6 +126,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		c.SetMaxOpenConns(1)
 		db.checkpointer, db.stopCkpt, db.ckptDone = c, make(chan struct{}), make(chan struct{})
 		go db.checkpointLoop(checkpointEvery)
+		if err := db.openJournal(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	return db, nil
 }
@@ -178,25 +189,32 @@ func (db *DB) checkpointLoop(every time.Duration) {
 		case <-db.stopCkpt:
 			return
 		case <-t.C:
-			frames, copied, ok := passive()
-			// Nothing copied since the last round (an idle store): nothing to flush.
-			if !ok || copied == 0 || (frames == lastFrames && copied == lastCopied) {
-				continue
-			}
-			lastFrames, lastCopied = frames, copied
-			db.files.sync(db.path)
-			if frames < restartFrames || copied < frames {
-				continue
-			}
-			if _, _, ok := passive(); !ok {
-				continue
-			}
-			db.files.sync(db.path)
-			db.files.syncWAL(db.path)
-			if _, err := db.checkpointer.Exec(`PRAGMA wal_checkpoint(RESTART)`); err == nil {
-				db.restarts.Add(1)
-			}
+			db.background.Lock()
+			db.checkpointRound(passive, &lastFrames, &lastCopied)
+			db.background.Unlock()
 		}
+	}
+}
+
+// checkpointRound is one round of checkpointLoop.
+func (db *DB) checkpointRound(passive func() (int, int, bool), lastFrames, lastCopied *int) {
+	frames, copied, ok := passive()
+	// Nothing copied since the last round (an idle store): nothing to flush.
+	if !ok || copied == 0 || (frames == *lastFrames && copied == *lastCopied) {
+		return
+	}
+	*lastFrames, *lastCopied = frames, copied
+	db.files.sync(db.path)
+	if frames < restartFrames || copied < frames {
+		return
+	}
+	if _, _, ok := passive(); !ok {
+		return
+	}
+	db.files.sync(db.path)
+	db.files.syncWAL(db.path)
+	if _, err := db.checkpointer.Exec(`PRAGMA wal_checkpoint(RESTART)`); err == nil {
+		db.restarts.Add(1)
 	}
 }
 
@@ -249,6 +267,7 @@ func (db *DB) Path() string { return db.path }
 
 // Close stops the checkpointer and closes the connection pools.
 func (db *DB) Close() error {
+	jerr := db.closeJournal()
 	if db.checkpointer != nil {
 		close(db.stopCkpt)
 		<-db.ckptDone
@@ -262,6 +281,9 @@ func (db *DB) Close() error {
 		err = err2
 	}
 	db.files.close() // after every connection: see walFiles
+	if jerr != nil {
+		return jerr
+	}
 	return err
 }
 
@@ -302,7 +324,9 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Update runs fn in one immediate (write-locking) transaction.
+// Update runs fn in one immediate (write-locking) transaction. The transaction first moves
+// the check journal's pending groups into the tables (checklog.go), so fn reads every check
+// logged so far.
 func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 	sq, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -310,21 +334,50 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 	}
 	t := &tx{db: db, sq: sq, ctx: ctx}
 	ldb := listDB{q: sq, prep: func(_ context.Context, q string) (*sql.Stmt, error) { return t.stmt(q) }}
+	if db.journal != nil {
+		ldb.checkIDs = db.journal.reserveIDs
+	}
 	t.reader = reader{q: sq, Reader: listsql.Reader{DB: ldb}}
 	t.Tx = listsql.Tx{DB: ldb, Ctx: ctx}
+	moved := 0
+	j := db.journal
+	// done ends a move: its groups leave pending only if the transaction committed.
+	done := func(committed bool) {
+		if moved > 0 {
+			if committed {
+				j.ingested(moved)
+			}
+			j.moving.Unlock()
+		}
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			sq.Rollback()
+			done(false)
 			panic(p)
 		}
 	}()
+	if j != nil {
+		j.moving.Lock()
+		if moved, err = j.ingest(t); err != nil || moved == 0 {
+			j.moving.Unlock()
+			moved = 0
+		}
+		if err != nil {
+			sq.Rollback()
+			return db.spaceError(fmt.Errorf("check journal: %w", err))
+		}
+	}
 	if err := fn(t); err != nil {
 		sq.Rollback()
+		done(false)
 		return db.spaceError(err)
 	}
 	if err := sq.Commit(); err != nil {
+		done(false)
 		return db.spaceError(fmt.Errorf("commit: %w", err))
 	}
+	done(true)
 	return nil
 }
 
@@ -337,6 +390,9 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	}
 	if _, err := os.Stat(path); err == nil {
 		return credit.Errorf(credit.ECONFLICT, "备份文件已存在 / backup file exists: %s", path)
+	}
+	if err := db.settle(ctx); err != nil { // the checks still in the journal too
+		return err
 	}
 	u := "file:" + (&url.URL{Path: db.path}).EscapedPath() + "?mode=ro&_pragma=busy_timeout(10000)"
 	c, err := sql.Open("sqlite", u)

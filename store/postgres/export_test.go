@@ -23,6 +23,8 @@ func (db *DB) LogChecksThenFail(ctx context.Context, cs []*store.Check, qs []*st
 		return err
 	}
 	b := checkLogBatch(cs, ids, qs)
+	b.QueuedQueries = b.QueuedQueries[:len(b.QueuedQueries)-1] // before the COMMIT
 	b.Queue(`SELECT 1 / 0`)
+	b.Queue(`COMMIT`)
 	return sendBatch(ctx, db.pool, b)
 }

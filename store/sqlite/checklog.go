@@ -229,7 +229,7 @@ func (db *DB) openJournal(ctx context.Context) error {
 		return err
 	}
 	db.journal = j
-	go db.ingestLoop()
+	go db.ingestLoop() // #nosec G118 -- the mover lives as long as the store, not the Open call that starts it; Close stops it
 	return nil
 }
 

@@ -38,16 +38,18 @@ import (
 // in the background in large transactions (every ingestEvery, or sooner past ingestAt
 // checks). A group is as durable in the journal as a commit is in the WAL with
 // synchronous=NORMAL: it survives the process, and a crash is recovered at the next open by
-// moving in what the tables lack. What reads the check log sees everything logged so far:
-// every write transaction moves the journal in first (Update), and the reads of checks,
-// their statistics and the query log wait for it (settle).
+// moving in what the tables lack. What reads the check log sees everything this process
+// logged so far: every write transaction moves the journal in first (Update), and the reads
+// of checks, their statistics and the query log wait for it (settle).
 //
-// The journal is a series of files next to the database, PATH-checklog.GEN. Table
-// check_journal keeps how far the tables have it (gen, pos), written in the same transaction
-// as the rows, so recovery neither loses nor repeats a group. A file wholly moved in is
-// replaced by the next generation once it is past rotateBytes. Each file opens with a header
-// naming the database's token (check_journal.token): files another database left at the same
-// path are left alone.
+// More than one process may have the database open (the server, and `xinyong check`,
+// `verify` or `backup` beside it). Each process writes files of its own, PATH-checklog.GEN,
+// and holds an exclusive lock (flock) on the one it appends to; a file nobody holds was left
+// by a process that stopped, and the next open moves in the groups the tables lack (a group
+// goes in whole, so one whose first check is there is there already) and removes it. Check
+// ids come from blocks reserved in table check_journal in transactions of their own, so no
+// two processes hand out the same id. Each file opens with a header naming the database's
+// token (check_journal.token): files another database left at the same path are left alone.
 //
 // Each record is one group: 4 bytes length, 4 bytes CRC-32C of the payload, the payload
 // (encodeGroup). A torn record at the end (a crash mid-write) fails its length or checksum
@@ -59,26 +61,28 @@ var (
 	ingestAt    = 4096                   // pending checks that start a move at once
 	maxPending  = 200_000                // past this a check waits for a move (moves failing or behind)
 	rotateBytes = int64(64 << 20)        // a journal file past this is replaced once moved in
+	idBlock     = int64(8192)            // check ids reserved at a time
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-// checkJournal is the store's journal; nil for an in-memory store, which logs checks straight
-// into the tables.
+// checkJournal is the store's journal; nil for an in-memory store (or where files cannot be
+// locked), which logs checks straight into the tables.
 type checkJournal struct {
 	prefix string // PATH-checklog.
 	header []byte // what each file opens with
-	first  int64  // the first generation this process opened (older files of ours are gone)
 
 	// moving is held from a move's start to when its groups leave pending (after the commit),
 	// so two transactions never take the same groups.
 	moving sync.Mutex
 
 	mu      sync.Mutex
-	f       *os.File
+	f       *os.File // the file appended to, locked
 	gen     int64
 	size    int64
-	lastID  int64 // the last check id handed out
+	retired []int64 // this process's earlier files, removed once their groups are in
+	lastID  int64   // the last check id handed out
+	hi      int64   // the end of the reserved block
 	pending []journalGroup
 	npend   int   // checks pending
 	broken  error // a write failed and the file could not be cut back: log straight to the tables
@@ -91,180 +95,187 @@ type checkJournal struct {
 	ingestErr error
 }
 
-// journalGroup is one appended record: the checks and query-log entries of a group, and where
-// the journal stands after it.
+// journalGroup is one appended record: the checks and query-log entries of a group, and the
+// file it is in.
 type journalGroup struct {
 	checks []*store.Check
 	qlogs  []*store.QueryLog
 	gen    int64
-	end    int64
 }
 
 func (j *checkJournal) fileName(gen int64) string { return j.prefix + strconv.FormatInt(gen, 10) }
 
-// journalPos reads how far the tables have the journal, and the database's token.
-func journalPos(ctx context.Context, q querier) (gen, pos int64, token string, err error) {
-	err = q.QueryRowContext(ctx, `SELECT gen, pos, token FROM check_journal WHERE id = 1`).Scan(&gen, &pos, &token)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, "", nil
-	}
-	return gen, pos, token, err
-}
-
-func setJournalPos(ctx context.Context, t *tx, gen, pos int64, token string) error {
-	_, err := t.sq.ExecContext(ctx, `INSERT INTO check_journal (id, gen, pos, token) VALUES (1, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET gen = excluded.gen, pos = excluded.pos`, gen, pos, token)
-	return err
-}
-
 func journalHeader(token string) []byte { return []byte("XINYONG-CHECKLOG 1 " + token + "\n") }
 
-// create starts journal file gen with its header.
-func (j *checkJournal) create(gen int64) (*os.File, int64, error) {
-	f, err := os.OpenFile(j.fileName(gen), os.O_CREATE|os.O_WRONLY|os.O_APPEND|os.O_TRUNC, 0o600) // #nosec G304 -- next to the operator's database
-	if err != nil {
-		return nil, 0, err
-	}
-	if _, err := f.Write(j.header); err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	return f, int64(len(j.header)), nil
+// reserveCheckIDs reserves n check ids in t, after every id reserved or used so far, and
+// returns the last; the ids are the caller's once t commits.
+func reserveCheckIDs(t *tx, n int64) (int64, error) {
+	var hi int64
+	err := t.sq.QueryRowContext(t.ctx, `UPDATE check_journal SET reserved = max(reserved, (SELECT coalesce(max(id), 0) FROM checks)) + ?
+		WHERE id = 1 RETURNING reserved`, n).Scan(&hi)
+	return hi, err
 }
 
-// openJournal recovers the journal next to the database (moving into the tables whatever
-// they lack) and opens a new generation for appends.
-func (db *DB) openJournal(ctx context.Context) error {
-	j := &checkJournal{prefix: db.path + "-checklog.", kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	gen, pos, token, err := journalPos(ctx, db.write)
-	if err != nil {
-		return fmt.Errorf("check journal: %w", err)
+// journalToken returns the database's token, making it the first time (in t).
+func journalToken(t *tx) (string, error) {
+	var token string
+	err := t.sq.QueryRowContext(t.ctx, `SELECT token FROM check_journal WHERE id = 1`).Scan(&token)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return token, err
 	}
-	if token == "" {
-		var b [16]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return err
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	token = hex.EncodeToString(b[:])
+	_, err = t.sq.ExecContext(t.ctx, `INSERT INTO check_journal (id, token, reserved) VALUES (1, ?, 0)`, token)
+	return token, err
+}
+
+// create makes a new journal file after every generation there is, locked, with its header.
+func (j *checkJournal) create() (*os.File, int64, int64, error) {
+	gen := int64(0)
+	for _, f := range journalFiles(j.prefix) {
+		gen = max(gen, f.gen)
+	}
+	for {
+		gen++
+		f, err := os.OpenFile(j.fileName(gen), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600) // #nosec G304 -- next to the operator's database
+		if errors.Is(err, os.ErrExist) {
+			continue // another process took it meanwhile
 		}
-		token = hex.EncodeToString(b[:])
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		err = lockFile(f)
+		if err == nil {
+			_, err = f.Write(j.header)
+		}
+		if err == nil {
+			return f, gen, int64(len(j.header)), nil
+		}
+		f.Close()
+		os.Remove(j.fileName(gen))
+		return nil, 0, 0, err
 	}
-	j.header = journalHeader(token)
-	names, err := filepath.Glob(j.prefix + "*")
-	if err != nil {
-		return err
-	}
-	type file struct {
-		gen  int64
-		name string
-		ours bool
-	}
-	var files []file
+}
+
+type journalFile struct {
+	gen  int64
+	name string
+}
+
+// journalFiles lists the journal files next to the database, oldest first.
+func journalFiles(prefix string) []journalFile {
+	names, _ := filepath.Glob(prefix + "*")
+	var files []journalFile
 	for _, n := range names {
-		g, err := strconv.ParseInt(strings.TrimPrefix(n, j.prefix), 10, 64)
+		g, err := strconv.ParseInt(strings.TrimPrefix(n, prefix), 10, 64)
 		if err != nil || g < 0 {
 			continue // not a journal file
 		}
-		files = append(files, file{gen: g, name: n})
+		files = append(files, journalFile{gen: g, name: n})
 	}
-	slices.SortFunc(files, func(a, b file) int { return cmp.Compare(a.gen, b.gen) })
-	var groups []journalGroup
-	last := gen
-	for i := range files {
-		f := &files[i]
-		last = max(last, f.gen) // a new file never overwrites an old one, ours or not
-		if f.gen < gen {
-			f.ours = hasHeader(f.name, j.header) // if ours, the tables are past it
-			continue
-		}
-		from := int64(0)
-		if f.gen == gen {
-			from = pos
-		}
-		gs, ours, err := readJournal(f.name, j.header, f.gen, from)
-		if err != nil {
-			return fmt.Errorf("check journal %s: %w", f.name, err)
-		}
-		f.ours = ours
-		groups = append(groups, gs...)
+	slices.SortFunc(files, func(a, b journalFile) int { return cmp.Compare(a.gen, b.gen) })
+	return files
+}
+
+// openJournal moves into the tables what journals of stopped processes hold and the tables
+// lack, and starts a journal file for this process.
+func (db *DB) openJournal(ctx context.Context) error {
+	j := &checkJournal{prefix: db.path + "-checklog.", kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	// Opening writes nothing unless there is something to recover (commands beside a busy
+	// server open the store too): the token is made once, and ids are reserved at the first
+	// check (LogChecks finds the block empty).
+	var token string
+	err := db.write.QueryRowContext(ctx, `SELECT token FROM check_journal WHERE id = 1`).Scan(&token)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = db.Update(ctx, func(t store.Tx) (err error) { token, err = journalToken(t.(*tx)); return err })
 	}
-	// Appends go to a new generation; the recovery transaction records that everything before
-	// it is in the tables.
-	j.gen, j.first = last+1, last+1
-	if j.f, j.size, err = j.create(j.gen); err != nil {
+	if err != nil {
 		return fmt.Errorf("check journal: %w", err)
 	}
-	err = db.Update(ctx, func(t store.Tx) error {
-		tx := t.(*tx)
-		// A group goes into the tables whole, so one whose first check is there is there
-		// already: a journal older than the database (a backup restored next to it) adds only
-		// what the database lacks.
-		missing := groups[:0]
-		for _, g := range groups {
-			if len(g.checks) > 0 {
-				var n int
-				if err := tx.sq.QueryRowContext(ctx, `SELECT count(*) FROM checks WHERE id = ?`, g.checks[0].ID).Scan(&n); err != nil {
-					return err
-				}
-				if n > 0 {
-					continue
-				}
-			}
-			missing = append(missing, g)
+	j.header = journalHeader(token)
+	// Files nobody holds: read them (locked, so no other process recovers them meanwhile).
+	var groups []journalGroup
+	var held []*os.File
+	defer func() {
+		for _, f := range held {
+			f.Close()
 		}
-		if err := insertGroups(tx, missing); err != nil {
-			return err
+	}()
+	for _, jf := range journalFiles(j.prefix) {
+		f, gs, err := recoverFile(jf, j.header)
+		if err != nil {
+			return fmt.Errorf("check journal %s: %w", jf.name, err)
 		}
-		return setJournalPos(ctx, tx, j.gen, j.size, token)
-	})
+		if f != nil {
+			held = append(held, f)
+			groups = append(groups, gs...)
+		}
+	}
+	if len(held) > 0 {
+		err = db.Update(ctx, func(t store.Tx) error { return insertMissing(ctx, t.(*tx), groups) })
+	}
 	if err != nil {
-		j.f.Close()
 		return fmt.Errorf("check journal recovery: %w", err)
 	}
-	for _, f := range files {
-		if f.ours {
-			_ = os.Remove(f.name)
-		}
+	for _, f := range held {
+		_ = os.Remove(f.Name())
 	}
-	if err := db.write.QueryRowContext(ctx, nextIDQuery("checks")).Scan(&j.lastID); err != nil {
-		j.f.Close()
-		return err
+	if j.f, j.gen, j.size, err = j.create(); err != nil {
+		if errors.Is(err, errNoLock) {
+			return nil // no journal here: checks go straight into the tables
+		}
+		return fmt.Errorf("check journal: %w", err)
 	}
 	db.journal = j
 	go db.ingestLoop() // #nosec G118 -- the mover lives as long as the store, not the Open call that starts it; Close stops it
 	return nil
 }
 
-// hasHeader tells whether file name opens with header.
-func hasHeader(name string, header []byte) bool {
-	f, err := os.Open(name) // #nosec G304 -- the journal next to the database
-	if err != nil {
-		return false
+// insertMissing inserts the groups the tables lack: a group goes in whole, so one whose first
+// check is there is there already.
+func insertMissing(ctx context.Context, tx *tx, groups []journalGroup) error {
+	missing := groups[:0]
+	for _, g := range groups {
+		if len(g.checks) > 0 {
+			var n int
+			if err := tx.sq.QueryRowContext(ctx, `SELECT count(*) FROM checks WHERE id = ?`, g.checks[0].ID).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				continue
+			}
+		}
+		missing = append(missing, g)
 	}
-	defer f.Close()
-	head := make([]byte, len(header))
-	_, err = io.ReadFull(f, head)
-	return err == nil && bytes.Equal(head, header)
+	return insertGroups(tx, missing)
 }
 
-// readJournal reads the groups of file name from offset from (0: after the header),
-// cutting off a torn end. A file whose header is not header is another database's: ours is
-// false and it is left as it is.
-func readJournal(name string, header []byte, gen, from int64) (groups []journalGroup, ours bool, err error) {
-	f, err := os.OpenFile(name, os.O_RDWR, 0) // #nosec G304 -- the journal next to the database
-	if err != nil {
-		return nil, false, err
+// recoverFile locks journal file jf and reads its groups, cutting off a torn end. It returns
+// a nil file when the file is another live process's (locked) or another database's (its
+// header is not header): those are left as they are.
+func recoverFile(jf journalFile, header []byte) (*os.File, []journalGroup, error) {
+	f, err := os.OpenFile(jf.name, os.O_RDWR, 0) // #nosec G304 -- the journal next to the database
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, nil // removed meanwhile by the process that wrote it
 	}
-	defer f.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	if lockFile(f) != nil {
+		f.Close()
+		return nil, nil, nil
+	}
 	head := make([]byte, len(header))
 	if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, header) {
-		return nil, false, nil
-	}
-	from = max(from, int64(len(header)))
-	if _, err := f.Seek(from, io.SeekStart); err != nil {
-		return nil, true, err
+		f.Close()
+		return nil, nil, nil
 	}
 	r := bufio.NewReaderSize(f, 1<<20)
 	var out []journalGroup
-	at := from
+	at := int64(len(header))
 	var rh [8]byte
 	for {
 		if _, err := io.ReadFull(r, rh[:]); err != nil {
@@ -283,16 +294,17 @@ func readJournal(name string, header []byte, gen, from int64) (groups []journalG
 			break
 		}
 		at += 8 + int64(n)
-		out = append(out, journalGroup{checks: cs, qlogs: qs, gen: gen, end: at})
+		out = append(out, journalGroup{checks: cs, qlogs: qs, gen: jf.gen})
 	}
 	// Whatever follows the last whole record was torn by a crash: cut it off, so the file
 	// holds only what was recovered.
 	if st, err := f.Stat(); err == nil && st.Size() > at {
 		if err := f.Truncate(at); err != nil {
-			return nil, true, err
+			f.Close()
+			return nil, nil, err
 		}
 	}
-	return out, true, nil
+	return f, out, nil
 }
 
 // maxRecord bounds a record's length: a group is at most a few hundred checks.
@@ -333,10 +345,21 @@ func (db *DB) LogChecks(ctx context.Context, cs []*store.Check, qs []*store.Quer
 	if j == nil {
 		return db.logChecksNow(ctx, cs, qs)
 	}
-	j.mu.Lock()
-	if j.broken != nil {
+	for {
+		j.mu.Lock()
+		if j.broken != nil {
+			j.mu.Unlock()
+			return db.logChecksNow(ctx, cs, qs)
+		}
+		if j.lastID+int64(len(cs)) <= j.hi {
+			break
+		}
+		// The block is used up (the mover tops it up; it did not keep pace): a move now
+		// reserves more.
 		j.mu.Unlock()
-		return db.logChecksNow(ctx, cs, qs)
+		if err := db.Update(ctx, func(store.Tx) error { return nil }); err != nil {
+			return err
+		}
 	}
 	for _, c := range cs {
 		j.lastID++
@@ -353,7 +376,7 @@ func (db *DB) LogChecks(ctx context.Context, cs []*store.Check, qs []*store.Quer
 		return db.journalError(err)
 	}
 	j.size += int64(len(j.buf))
-	j.pending = append(j.pending, journalGroup{checks: cs, qlogs: qs, gen: j.gen, end: j.size})
+	j.pending = append(j.pending, journalGroup{checks: cs, qlogs: qs, gen: j.gen})
 	j.npend += len(cs)
 	n := j.npend
 	j.mu.Unlock()
@@ -389,67 +412,87 @@ func (db *DB) logChecksNow(ctx context.Context, cs []*store.Check, qs []*store.Q
 	})
 }
 
-// reserveIDs hands out n check ids from the journal's counter (batch verification inserts
-// checks in its own transactions; their ids must not meet the journal's).
-func (j *checkJournal) reserveIDs(n int) []int64 {
-	j.mu.Lock()
-	defer j.mu.Unlock()
+// checkIDsIn reserves n check ids in t for checks inserted in t (batch verification): taken
+// from the table's reservation, not from this process's block, so a rolled-back t leaves
+// nothing behind.
+func checkIDsIn(t *tx, n int) ([]int64, error) {
+	hi, err := reserveCheckIDs(t, int64(n))
+	if err != nil {
+		return nil, err
+	}
 	ids := make([]int64, n)
 	for i := range ids {
-		j.lastID++
-		ids[i] = j.lastID
+		ids[i] = hi - int64(n) + int64(i) + 1
 	}
-	return ids
+	return ids, nil
+}
+
+// moveState is what a move did in its transaction, applied once it commits (ingested).
+type moveState struct {
+	groups int   // pending groups moved in
+	hi     int64 // a new reserved block's end (0: none)
 }
 
 // ingest moves the pending groups into the tables in t (the start of a write transaction)
-// and returns how many it took; the caller drops them from pending once t commits
-// (ingested). When they are all there is and the file is past rotateBytes, appends move to
-// a new generation now, and the position recorded is its start.
-func (j *checkJournal) ingest(t *tx) (int, error) {
+// and tops up the reserved ids; the caller applies the result once t commits (ingested).
+// When the groups are all there is and the file is past rotateBytes, appends move to a new
+// file now; the old one is removed once its groups are in.
+func (j *checkJournal) ingest(t *tx) (moveState, error) {
+	var m moveState
 	j.mu.Lock()
 	k := len(j.pending)
-	if k == 0 {
-		j.mu.Unlock()
-		return 0, nil
-	}
 	groups := j.pending[:k:k]
-	gen, pos := groups[k-1].gen, groups[k-1].end
-	if gen == j.gen && pos == j.size && j.size >= rotateBytes && j.broken == nil {
-		if f, size, err := j.create(j.gen + 1); err == nil {
+	low := j.hi-j.lastID < idBlock/2
+	if k > 0 && j.size >= rotateBytes && j.broken == nil {
+		if f, gen, size, err := j.create(); err == nil {
+			j.retired = append(j.retired, j.gen)
 			j.f.Close()
-			j.f, j.gen, j.size = f, j.gen+1, size
-			gen, pos = j.gen, size
+			j.f, j.gen, j.size = f, gen, size
 		}
 	}
 	j.mu.Unlock()
 	if err := insertGroups(t, groups); err != nil {
-		return 0, err
+		return m, err
 	}
-	if err := setJournalPos(t.ctx, t, gen, pos, ""); err != nil {
-		return 0, err
+	m.groups = k
+	if low {
+		hi, err := reserveCheckIDs(t, idBlock)
+		if err != nil {
+			return m, err
+		}
+		m.hi = hi
 	}
-	return k, nil
+	return m, nil
 }
 
-// ingested drops the first k pending groups, committed to the tables, and removes the
-// journal files wholly moved in.
-func (j *checkJournal) ingested(k int) {
+// ingested applies a committed move: its groups leave pending, a new block of ids is ours,
+// and this process's files whose groups are all in are removed.
+func (j *checkJournal) ingested(m moveState) {
 	j.mu.Lock()
-	for _, g := range j.pending[:k] {
+	for _, g := range j.pending[:m.groups] {
 		j.npend -= len(g.checks)
 	}
-	j.pending = slices.Delete(j.pending, 0, k)
-	cur := j.gen
-	if len(j.pending) > 0 {
-		cur = j.pending[0].gen
+	j.pending = slices.Delete(j.pending, 0, m.groups)
+	if m.hi > 0 {
+		// The block reserved is (m.hi-idBlock, m.hi]; ids left in the old one are skipped.
+		j.lastID, j.hi = max(j.lastID, m.hi-idBlock), m.hi
 	}
+	oldest := j.gen
+	if len(j.pending) > 0 {
+		oldest = j.pending[0].gen
+	}
+	var gone []int64
+	j.retired = slices.DeleteFunc(j.retired, func(g int64) bool {
+		if g < oldest {
+			gone = append(gone, g)
+			return true
+		}
+		return false
+	})
 	j.ingestErr = nil
 	j.mu.Unlock()
-	for g := cur - 1; g >= j.first; g-- {
-		if err := os.Remove(j.fileName(g)); err != nil {
-			break // removed already (older ones too)
-		}
+	for _, g := range gone {
+		_ = os.Remove(j.fileName(g))
 	}
 }
 
@@ -512,7 +555,9 @@ func (db *DB) closeJournal() error {
 	}
 	// Everything is in the tables: a clean stop leaves no journal file behind.
 	if err == nil && len(j.pending) == 0 {
-		_ = os.Remove(j.fileName(j.gen))
+		for _, g := range append(j.retired, j.gen) {
+			_ = os.Remove(j.fileName(g))
+		}
 	}
 	return err
 }

@@ -364,13 +364,10 @@ func (db *DB) CopyFinish(ctx context.Context) error {
 		return fmt.Errorf("rebuild the search index: %w", err)
 	}
 	if j := db.journal; j != nil {
-		// The copied checks came with their ids: the journal hands out ids after them.
-		var last int64
-		if err := db.write.QueryRowContext(ctx, nextIDQuery("checks")).Scan(&last); err != nil {
-			return err
-		}
+		// The copied checks came with their ids: drop the block reserved before them, so the
+		// next is reserved after them.
 		j.mu.Lock()
-		j.lastID = max(j.lastID, last)
+		j.lastID = j.hi
 		j.mu.Unlock()
 	}
 	_, err = db.write.ExecContext(ctx, `ANALYZE`)

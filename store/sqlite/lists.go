@@ -21,7 +21,7 @@ type listDB struct {
 	prep func(ctx context.Context, query string) (*sql.Stmt, error) // nil: run unprepared
 	// checkIDs hands out check ids when the store has a check journal (which gives ids
 	// before its checks are in the table); nil: after the largest in the table.
-	checkIDs func(n int) []int64
+	checkIDs func(n int) ([]int64, error)
 }
 
 // stmtCache prepares statements on a pool once (a *sql.Stmt is safe for concurrent use and
@@ -131,7 +131,7 @@ func (d listDB) IsUnique(err error) bool { return err != nil && isUnique(err) }
 // transaction, so no other insert can take them meanwhile.
 func (d listDB) NextIDs(ctx context.Context, table string, n int) ([]int64, error) {
 	if table == "checks" && d.checkIDs != nil {
-		return d.checkIDs(n), nil
+		return d.checkIDs(n)
 	}
 	var last int64
 	if err := d.QueryRow(ctx, nextIDQuery(table)).Scan(&last); err != nil {

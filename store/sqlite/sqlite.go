@@ -335,15 +335,16 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 	t := &tx{db: db, sq: sq, ctx: ctx}
 	ldb := listDB{q: sq, prep: func(_ context.Context, q string) (*sql.Stmt, error) { return t.stmt(q) }}
 	if db.journal != nil {
-		ldb.checkIDs = db.journal.reserveIDs
+		ldb.checkIDs = func(n int) ([]int64, error) { return checkIDsIn(t, n) }
 	}
 	t.reader = reader{q: sq, Reader: listsql.Reader{DB: ldb}}
 	t.Tx = listsql.Tx{DB: ldb, Ctx: ctx}
-	moved := 0
+	var moved moveState
 	j := db.journal
-	// done ends a move: its groups leave pending only if the transaction committed.
+	locked := false
+	// done ends a move: it takes effect only if the transaction committed.
 	done := func(committed bool) {
-		if moved > 0 {
+		if locked {
 			if committed {
 				j.ingested(moved)
 			}
@@ -359,12 +360,10 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 	}()
 	if j != nil {
 		j.moving.Lock()
-		if moved, err = j.ingest(t); err != nil || moved == 0 {
-			j.moving.Unlock()
-			moved = 0
-		}
-		if err != nil {
+		locked = true
+		if moved, err = j.ingest(t); err != nil {
 			sq.Rollback()
+			done(false)
 			return db.spaceError(fmt.Errorf("check journal: %w", err))
 		}
 	}

@@ -80,7 +80,7 @@ type checkJournal struct {
 	f       *os.File // the file appended to, locked
 	gen     int64
 	size    int64
-	retired []int64 // this process's earlier files, removed once their groups are in
+	retired []*retiredFile // this process's earlier files, kept locked until their groups are in
 	lastID  int64   // the last check id handed out
 	hi      int64   // the end of the reserved block
 	pending []journalGroup
@@ -93,6 +93,13 @@ type checkJournal struct {
 	done chan struct{}
 	// ingestErr is the last failed move (nil once one succeeds), returned by settle.
 	ingestErr error
+}
+
+// retiredFile is a journal file no longer appended to. It stays open, so locked, until its
+// groups are in the tables: another process must not take it for a stopped one's.
+type retiredFile struct {
+	gen int64
+	f   *os.File
 }
 
 // journalGroup is one appended record: the checks and query-log entries of a group, and the
@@ -445,8 +452,7 @@ func (j *checkJournal) ingest(t *tx) (moveState, error) {
 	low := j.hi-j.lastID < idBlock/2
 	if k > 0 && j.size >= rotateBytes && j.broken == nil {
 		if f, gen, size, err := j.create(); err == nil {
-			j.retired = append(j.retired, j.gen)
-			j.f.Close()
+			j.retired = append(j.retired, &retiredFile{gen: j.gen, f: j.f})
 			j.f, j.gen, j.size = f, gen, size
 		}
 	}
@@ -481,18 +487,19 @@ func (j *checkJournal) ingested(m moveState) {
 	if len(j.pending) > 0 {
 		oldest = j.pending[0].gen
 	}
-	var gone []int64
-	j.retired = slices.DeleteFunc(j.retired, func(g int64) bool {
-		if g < oldest {
-			gone = append(gone, g)
+	var gone []*retiredFile
+	j.retired = slices.DeleteFunc(j.retired, func(r *retiredFile) bool {
+		if r.gen < oldest {
+			gone = append(gone, r)
 			return true
 		}
 		return false
 	})
 	j.ingestErr = nil
 	j.mu.Unlock()
-	for _, g := range gone {
-		_ = os.Remove(j.fileName(g))
+	for _, r := range gone {
+		_ = os.Remove(j.fileName(r.gen)) // removed while still locked, then closed
+		r.f.Close()
 	}
 }
 
@@ -550,14 +557,19 @@ func (db *DB) closeJournal() error {
 	err := db.settle(context.Background())
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	// Everything is in the tables: a clean stop leaves no journal file behind (each removed
+	// while still locked).
+	if err == nil && len(j.pending) == 0 {
+		_ = os.Remove(j.fileName(j.gen))
+		for _, r := range j.retired {
+			_ = os.Remove(j.fileName(r.gen))
+		}
+	}
+	for _, r := range j.retired {
+		r.f.Close()
+	}
 	if cerr := j.f.Close(); err == nil {
 		err = cerr
-	}
-	// Everything is in the tables: a clean stop leaves no journal file behind.
-	if err == nil && len(j.pending) == 0 {
-		for _, g := range append(j.retired, j.gen) {
-			_ = os.Remove(j.fileName(g))
-		}
 	}
 	return err
 }

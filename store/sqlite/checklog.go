@@ -81,8 +81,8 @@ type checkJournal struct {
 	gen     int64
 	size    int64
 	retired []*retiredFile // this process's earlier files, kept locked until their groups are in
-	lastID  int64   // the last check id handed out
-	hi      int64   // the end of the reserved block
+	lastID  int64          // the last check id handed out
+	hi      int64          // the end of the reserved block
 	pending []journalGroup
 	npend   int   // checks pending
 	broken  error // a write failed and the file could not be cut back: log straight to the tables

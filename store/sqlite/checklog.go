@@ -332,14 +332,8 @@ func insertGroups(t *tx, groups []journalGroup) error {
 	for i, c := range cs {
 		ids[i] = c.ID
 	}
-	for _, st := range listsql.CheckStatements(cs, ids) {
-		s, err := t.stmt(st.SQL)
-		if err != nil {
-			return err
-		}
-		if _, err := s.ExecContext(t.ctx, st.Args...); err != nil {
-			return err
-		}
+	if err := t.execStatements(listsql.CheckStatements(cs, ids)); err != nil {
+		return err
 	}
 	return t.AppendCheckQueryLogs(qs)
 }

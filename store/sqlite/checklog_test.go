@@ -35,6 +35,16 @@ func journalGroupOf(n int, tag string) ([]*store.Check, []*store.QueryLog) {
 	return cs, qs
 }
 
+// openStore opens the store at path or fails the test.
+func openStore(t *testing.T, path string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // holdJournal keeps the journal from being moved into the tables until restored.
 func holdJournal(t *testing.T) {
 	every, at := ingestEvery, ingestAt
@@ -71,10 +81,7 @@ func TestJournalRecoversAfterCrash(t *testing.T) {
 	holdJournal(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "j.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openStore(t, path)
 	var all []*store.Check
 	for g := range 5 {
 		cs, qs := journalGroupOf(3+g, fmt.Sprint(g))
@@ -97,10 +104,7 @@ func TestJournalRecoversAfterCrash(t *testing.T) {
 	f.Write([]byte{200, 0, 0, 0, 1, 2, 3, 4, 9, 9})
 	f.Close()
 
-	db, err = Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db = openStore(t, path)
 	if n := countRows(t, db, "checks"); n != len(all) {
 		t.Fatalf("%d checks after recovery, want %d", n, len(all))
 	}
@@ -132,10 +136,7 @@ func TestJournalRecoversAfterCrash(t *testing.T) {
 	if err := db.Close(); err != nil { // a clean close moves the rest in
 		t.Fatal(err)
 	}
-	db, err = Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db = openStore(t, path)
 	defer db.Close()
 	if n := countRows(t, db, "checks"); n != len(all)+2 {
 		t.Fatalf("%d checks after a clean close and open, want %d", n, len(all)+2)
@@ -148,10 +149,7 @@ func TestJournalReplayAddsOnlyMissing(t *testing.T) {
 	holdJournal(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "j.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openStore(t, path)
 	c1, q1 := journalGroupOf(4, "a")
 	if err := db.LogChecks(ctx, c1, q1); err != nil {
 		t.Fatal(err)
@@ -164,10 +162,7 @@ func TestJournalReplayAddsOnlyMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	abandon(t, db) // the file holds both groups; the tables have the first
-	db, err = Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db = openStore(t, path)
 	defer db.Close()
 	if n, q := countRows(t, db, "checks"), countRows(t, db, "query_log"); n != 7 || q != 7 {
 		t.Fatalf("%d checks and %d query-log entries after the replay, want 7 and 7", n, q)
@@ -177,17 +172,13 @@ func TestJournalReplayAddsOnlyMissing(t *testing.T) {
 // TestJournalLeavesForeignFiles: a journal file another database left at the same path (its
 // header names another token) is neither read nor removed nor overwritten.
 func TestJournalLeavesForeignFiles(t *testing.T) {
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "j.db")
 	foreign := path + "-checklog.7"
 	body := append(journalHeader("0123456789abcdef"), appendRecord(nil, []*store.Check{{ID: 1, Actor: "x"}}, nil)...)
 	if err := os.WriteFile(foreign, body, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openStore(t, path)
 	if db.journal.gen <= 7 {
 		t.Fatalf("journal generation %d: would reuse the foreign file's name", db.journal.gen)
 	}
@@ -200,10 +191,7 @@ func TestJournalLeavesForeignFiles(t *testing.T) {
 	if files, _ := filepath.Glob(path + "-checklog.*"); len(files) != 1 {
 		t.Fatalf("after a clean close: %v, want only the foreign file", files)
 	}
-	db, err = Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db = openStore(t, path)
 	defer db.Close()
 	if n := countRows(t, db, "checks"); n != 0 {
 		t.Fatalf("%d checks taken from a foreign journal", n)
@@ -219,10 +207,7 @@ func TestJournalMovesRotatesAndSharesIDs(t *testing.T) {
 	defer func() { ingestEvery, ingestAt, rotateBytes = every, at, rot }()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "j.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openStore(t, path)
 	defer db.Close()
 	start := db.journal.gen
 	var wg sync.WaitGroup
@@ -282,18 +267,12 @@ func TestJournalTwoProcesses(t *testing.T) {
 	holdJournal(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "j.db")
-	a, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := openStore(t, path)
 	ca, qa := journalGroupOf(5, "a")
 	if err := a.LogChecks(ctx, ca, qa); err != nil {
 		t.Fatal(err)
 	}
-	b, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := openStore(t, path)
 	if _, err := os.Stat(a.journal.fileName(a.journal.gen)); err != nil {
 		t.Fatalf("the second store took the first's live journal: %v", err)
 	}
@@ -319,10 +298,7 @@ func TestJournalTwoProcesses(t *testing.T) {
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openStore(t, path)
 	defer db.Close()
 	if n := countRows(t, db, "checks"); n != 12 {
 		t.Fatalf("%d checks after both stopped, want 12", n)

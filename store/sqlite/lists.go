@@ -207,7 +207,12 @@ func (p preparedReader) QueryRowContext(ctx context.Context, query string, args 
 // AppendCheckQueryLogs implements store.ListsTx: in statements of the fixed sizes the writer
 // prepared at open (listsql.LogInsertTexts).
 func (t *tx) AppendCheckQueryLogs(qs []*store.QueryLog) error {
-	for _, st := range listsql.QueryLogStatements(qs, unix) {
+	return t.execStatements(listsql.QueryLogStatements(qs, unix))
+}
+
+// execStatements runs sts in order through the transaction's prepared statements.
+func (t *tx) execStatements(sts []listsql.Statement) error {
+	for _, st := range sts {
 		s, err := t.stmt(st.SQL)
 		if err != nil {
 			return err

@@ -61,7 +61,7 @@ var (
 	ingestAt    = 4096                   // pending checks that start a move at once
 	maxPending  = 200_000                // past this a check waits for a move (moves failing or behind)
 	rotateBytes = int64(64 << 20)        // a journal file past this is replaced once moved in
-	idBlock     = int64(8192)            // check ids reserved at a time
+	idBlock     = int64(8192)            // check ids reserved at a time, at most (the first block is 64; each next doubles)
 )
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -83,6 +83,8 @@ type checkJournal struct {
 	retired []*retiredFile // this process's earlier files, kept locked until their groups are in
 	lastID  int64          // the last check id handed out
 	hi      int64          // the end of the reserved block
+	block   int64          // the size of the last block reserved
+	need    int64          // ids a waiting group needs beyond the block
 	pending []journalGroup
 	npend   int   // checks pending
 	broken  error // a write failed and the file could not be cut back: log straight to the tables
@@ -357,6 +359,7 @@ func (db *DB) LogChecks(ctx context.Context, cs []*store.Check, qs []*store.Quer
 		}
 		// The block is used up (the mover tops it up; it did not keep pace): a move now
 		// reserves more.
+		j.need = max(j.need, int64(len(cs)))
 		j.mu.Unlock()
 		if err := db.Update(ctx, func(store.Tx) error { return nil }); err != nil {
 			return err
@@ -432,6 +435,7 @@ func checkIDsIn(t *tx, n int) ([]int64, error) {
 type moveState struct {
 	groups int   // pending groups moved in
 	hi     int64 // a new reserved block's end (0: none)
+	block  int64 // and its size
 }
 
 // ingest moves the pending groups into the tables in t (the start of a write transaction)
@@ -443,7 +447,12 @@ func (j *checkJournal) ingest(t *tx) (moveState, error) {
 	j.mu.Lock()
 	k := len(j.pending)
 	groups := j.pending[:k:k]
-	low := j.hi-j.lastID < idBlock/2
+	// A process that logs few checks (a command beside the server) reserves few ids: the
+	// blocks grow from 64 as the process uses them, so few numbers are left unused when it
+	// stops.
+	left := j.hi - j.lastID
+	low := left <= j.block/2 || left < j.need
+	next := max(min(max(2*j.block, 64), idBlock), j.need)
 	if k > 0 && j.size >= rotateBytes && j.broken == nil {
 		if f, gen, size, err := j.create(); err == nil {
 			j.retired = append(j.retired, &retiredFile{gen: j.gen, f: j.f})
@@ -456,11 +465,11 @@ func (j *checkJournal) ingest(t *tx) (moveState, error) {
 	}
 	m.groups = k
 	if low {
-		hi, err := reserveCheckIDs(t, idBlock)
+		hi, err := reserveCheckIDs(t, next)
 		if err != nil {
 			return m, err
 		}
-		m.hi = hi
+		m.hi, m.block = hi, next
 	}
 	return m, nil
 }
@@ -474,8 +483,8 @@ func (j *checkJournal) ingested(m moveState) {
 	}
 	j.pending = slices.Delete(j.pending, 0, m.groups)
 	if m.hi > 0 {
-		// The block reserved is (m.hi-idBlock, m.hi]; ids left in the old one are skipped.
-		j.lastID, j.hi = max(j.lastID, m.hi-idBlock), m.hi
+		// The block reserved is (m.hi-m.block, m.hi]; ids left in the old one are skipped.
+		j.lastID, j.hi, j.block, j.need = max(j.lastID, m.hi-m.block), m.hi, m.block, 0
 	}
 	oldest := j.gen
 	if len(j.pending) > 0 {

@@ -127,7 +127,8 @@ func (d listDB) QueryRow(ctx context.Context, query string, args ...any) listsql
 
 func (d listDB) IsUnique(err error) bool { return err != nil && isUnique(err) }
 
-// NextIDs reserves ids after the largest one: SQLite has one writer, and this runs inside its
+// NextIDs reserves ids after the largest one (check ids, where the store has a check journal,
+// from its reservations: see checkIDsIn): SQLite has one writer, and this runs inside its
 // transaction, so no other insert can take them meanwhile.
 func (d listDB) NextIDs(ctx context.Context, table string, n int) ([]int64, error) {
 	if table == "checks" && d.checkIDs != nil {

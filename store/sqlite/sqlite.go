@@ -265,7 +265,8 @@ var memSeq seq
 // Path returns the database file path.
 func (db *DB) Path() string { return db.path }
 
-// Close stops the checkpointer and closes the connection pools.
+// Close moves the check journal into the tables, stops the checkpointer and closes the
+// connection pools.
 func (db *DB) Close() error {
 	jerr := db.closeJournal()
 	if db.checkpointer != nil {

@@ -93,8 +93,6 @@ type checkJournal struct {
 	kick chan struct{}
 	stop chan struct{}
 	done chan struct{}
-	// ingestErr is the last failed move (nil once one succeeds), returned by settle.
-	ingestErr error
 }
 
 // retiredFile is a journal file no longer appended to. It stays open, so locked, until its
@@ -498,7 +496,6 @@ func (j *checkJournal) ingested(m moveState) {
 		}
 		return false
 	})
-	j.ingestErr = nil
 	j.mu.Unlock()
 	for _, r := range gone {
 		_ = os.Remove(j.fileName(r.gen)) // removed while still locked, then closed
@@ -506,7 +503,7 @@ func (j *checkJournal) ingested(m moveState) {
 	}
 }
 
-func (j *checkJournal) pendingChecks() int {
+func (j *checkJournal) pendingGroups() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return len(j.pending)
@@ -515,7 +512,7 @@ func (j *checkJournal) pendingChecks() int {
 // settle waits until everything journaled so far is in the tables (a move runs if needed).
 func (db *DB) settle(ctx context.Context) error {
 	j := db.journal
-	if j == nil || j.pendingChecks() == 0 {
+	if j == nil || j.pendingGroups() == 0 {
 		return nil
 	}
 	return db.Update(ctx, func(store.Tx) error { return nil })
@@ -534,17 +531,14 @@ func (db *DB) ingestLoop() {
 		case <-j.kick:
 		case <-t.C:
 		}
-		if j.pendingChecks() == 0 {
+		if j.pendingGroups() == 0 {
 			continue
 		}
+		// A failed move leaves the groups pending: the next round, and every Update and
+		// settle, tries again and returns its error to its caller.
 		db.background.Lock()
-		err := db.Update(context.Background(), func(store.Tx) error { return nil })
+		_ = db.Update(context.Background(), func(store.Tx) error { return nil })
 		db.background.Unlock()
-		if err != nil {
-			j.mu.Lock()
-			j.ingestErr = err
-			j.mu.Unlock()
-		}
 	}
 }
 

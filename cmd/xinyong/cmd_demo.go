@@ -65,6 +65,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		}
 		os.Remove(markerPath)
 	}
+	sf.reservePageCache(e, &c)
 	a, done, err := c.openApp(ctx, e)
 	if err != nil {
 		return err

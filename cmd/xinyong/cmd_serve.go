@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/xinyong/xinyong/app"
 	"github.com/xinyong/xinyong/auth"
+	"github.com/xinyong/xinyong/store/sqlite"
 	"github.com/xinyong/xinyong/web"
 )
 
@@ -20,6 +22,7 @@ type serveFlags struct {
 	addr, cert, key string
 	proxies         string
 	metrics         string
+	cacheMB         int           // SQLite page cache to reserve (MiB; 0 none, negative the default)
 	delivery        deliveryFlags // status-change delivery (cmd_delivery.go)
 }
 
@@ -31,7 +34,31 @@ func (s *serveFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 		"可信反向代理地址或网段，逗号分隔 / trusted reverse proxies, addresses or CIDR prefixes, comma-separated (XINYONG_TRUSTED_PROXIES)")
 	fs.StringVar(&s.metrics, "metrics-addr", getenv("XINYONG_METRICS_ADDR"),
 		"Prometheus 指标监听地址（内部端口，不对公众开放）/ listen address of the Prometheus metrics, an internal port (XINYONG_METRICS_ADDR)")
+	cache := -1
+	if v := getenv("XINYONG_SQLITE_CACHE_MB"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			cache = n
+		}
+	}
+	fs.IntVar(&s.cacheMB, "sqlite-cache-mb", cache, fmt.Sprintf(
+		"SQLite 页缓存（MiB，启动时一次预留；0 不预留）/ SQLite page cache in MiB, reserved at start; 0: none (XINYONG_SQLITE_CACHE_MB, default %d)", sqlite.DefaultPageCacheMiB()))
 	s.delivery.register(fs, getenv)
+}
+
+// reservePageCache reserves the SQLite page cache of a server process before its store opens
+// (store/sqlite/pageslab.go). A PostgreSQL store needs none. Too late (something opened a
+// database in this process already, as tests do) means the connections allocate per page.
+func (s *serveFlags) reservePageCache(e *env, c *config) {
+	if c.isPostgres() || s.cacheMB == 0 {
+		return
+	}
+	mb := s.cacheMB
+	if mb < 0 {
+		mb = sqlite.DefaultPageCacheMiB()
+	}
+	if err := sqlite.ReservePageCache(mb); err != nil && !errors.Is(err, sqlite.ErrPageCacheLate) {
+		fmt.Fprintln(e.stderr, "警告 / warning:", err)
+	}
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -43,6 +70,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(fs, e, args); err != nil {
 		return err
 	}
+	sf.reservePageCache(e, &c)
 	a, done, err := c.openApp(ctx, e)
 	if err != nil {
 		return err

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,6 +59,7 @@ var _ store.Store = (*DB)(nil)
 // Open opens (creating if needed) the database at path and applies pending migrations.
 // path ":memory:" gives a private in-memory database (tests).
 func Open(ctx context.Context, path string) (*DB, error) {
+	opened.Store(true) // no page cache can be reserved from now on (pageslab.go)
 	var wdsn, rdsn, cdsn string
 	if path == ":memory:" {
 		// A shared-cache in-memory database, unique per Open, so readers see the writer's data.
@@ -110,7 +110,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	n := max(4, 2*runtime.GOMAXPROCS(0))
+	n := readerConns()
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.read = r

@@ -138,6 +138,9 @@ func (r Reader) Measures(ctx context.Context) ([]*credit.Measure, error) {
 	return out, rows.Err()
 }
 
+// EntryCols are the columns ScanEntries reads, in its order.
+const EntryCols = entryCols
+
 const entryCols = `id, subject_key, list_type, status, subject_code, subject_name, person, dept, reason, document, records,
 	source_id, batch_no, valid_from, valid_until, proposed_by, proposed_at, confirmed_by, confirmed_at, published_at,
 	ended_by, ended_at, end_reason`

@@ -301,16 +301,23 @@ func testSubjectAndEntries(t *testing.T, s store.Store) {
 	o := org("91371002MA3C000009", "威海某某建设有限公司")
 	a := testEntry("court_defaulter", o.Key, "case-9", credit.EntryPublished)
 	b := testEntry("court_defaulter", o.Key, "", credit.EntryProposed)
+	c := testEntry("abnormal_operation", o.Key, "case-11", credit.EntryPublished)
 	u := testEntry("court_defaulter", "91371002MA3C00000X", "case-10", credit.EntryPublished)
+	clean := org("91371002MA3C000017", "威海某某商贸有限公司")
 	update(t, s, func(tx store.Tx) error {
-		if err := tx.InsertSubjects([]*credit.Subject{o}); err != nil {
+		if err := tx.InsertSubjects([]*credit.Subject{o, clean}); err != nil {
 			return err
 		}
-		return tx.InsertListEntries([]*credit.ListEntry{a, b, u})
+		return tx.InsertListEntries([]*credit.ListEntry{a, b, u, c})
 	})
 	subj, es, err := subjectAndEntries(s, o.Key)
-	if err != nil || subj == nil || subj.ID != o.ID || subj.Name != o.Name || len(es) != 1 || es[0].ID != a.ID || es[0].Document != a.Document {
+	if err != nil || subj == nil || subj.ID != o.ID || subj.Name != o.Name || len(es) != 2 || es[0].ID != a.ID || es[0].Document != a.Document ||
+		es[1].ID != c.ID || es[1].List != c.List {
 		t.Fatalf("subject and entries = %+v, %+v, %v", subj, es, err)
+	}
+	subj, es, err = subjectAndEntries(s, clean.Key)
+	if err != nil || subj == nil || subj.ID != clean.ID || subj.Code != clean.Code || len(es) != 0 {
+		t.Fatalf("subject without entries = %+v, %+v, %v", subj, es, err)
 	}
 	subj, es, err = subjectAndEntries(s, u.SubjectKey)
 	if err != nil || subj != nil || len(es) != 1 || es[0].ID != u.ID {

@@ -31,13 +31,13 @@ func (r reader) SubjectAndEntries(ctx context.Context, key string, status credit
 	}
 	pr := &partRows{rows: rows, nSubject: nSubjectCols, nEntry: nEntryCols}
 	var s *credit.Subject
-	if pr.advance() && pr.part == 0 {
+	if pr.first() && pr.part == 0 {
 		pr.fields = subjectFields
 		if s, err = scanSubject(pr); err != nil {
 			rows.Close()
 			return nil, nil, err
 		}
-		pr.advance()
+		pr.held = false // the entries follow
 	}
 	// What is left are entries (ScanEntries closes rows).
 	pr.fields = entryFields
@@ -81,19 +81,17 @@ type partRows struct {
 	part             int64
 	ok, held         bool // ok: the current row is valid; held: Next must not move past it
 	err              error
+	skip, dest       []any // where the columns not asked for go
 }
 
-// advance moves to the next row and reads which part it is; the row is then held for Next.
-func (p *partRows) advance() bool {
+// first moves to the first row and reads which part it is; the row is then held for Next.
+// (The rows after a subject are all entries: only the first needs looking at.)
+func (p *partRows) first() bool {
 	p.ok, p.held = p.rows.Next(), true
 	if !p.ok {
 		return false
 	}
-	skip := make([]any, 1+1+p.nSubject+p.nEntry)
-	dest := make([]any, len(skip))
-	for i := range dest {
-		dest[i] = &skip[i]
-	}
+	dest := p.skipping()
 	dest[0] = &p.part
 	if p.err = p.rows.Scan(dest...); p.err != nil {
 		p.ok = false
@@ -106,17 +104,24 @@ func (p *partRows) Next() bool {
 		p.held = false
 		return p.ok
 	}
-	ok := p.advance()
-	p.held = false
-	return ok
+	return p.rows.Next()
+}
+
+// skipping returns a destination for every column, each taking what it is given, for the
+// caller to replace those it wants.
+func (p *partRows) skipping() []any {
+	n := 2 + p.nSubject + p.nEntry
+	if p.dest == nil {
+		p.skip, p.dest = make([]any, n), make([]any, n)
+	}
+	for i := range p.dest {
+		p.dest[i] = &p.skip[i]
+	}
+	return p.dest
 }
 
 func (p *partRows) Scan(dest ...any) error {
-	all := make([]any, 2+p.nSubject+p.nEntry)
-	var skip any
-	for i := range all {
-		all[i] = &skip
-	}
+	all := p.skipping()
 	at := 2
 	if p.fields == entryFields {
 		at += p.nSubject

@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"runtime/pprof"
 	"slices"
-	"strings"
 
 	"github.com/xinyong/xinyong/bench"
-	"github.com/xinyong/xinyong/store/sqlite"
 )
 
 func cmdBench(ctx context.Context, e *env, args []string) error {
@@ -55,12 +52,10 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "用法 / usage: xinyong bench [flags] ingest|lookup|search|check|score|all")
 		return exitCode(2)
 	}
-	// The bench serves and reads like a server: it reserves a server's page cache (the load
-	// generator's child opens no database).
-	if !strings.HasPrefix(o.DB, "postgres") && !slices.Equal(rest, []string{"loadgen"}) {
-		if err := sqlite.ReservePageCache(sqlite.DefaultPageCacheMiB()); err != nil && !errors.Is(err, sqlite.ErrPageCacheLate) {
-			return err
-		}
+	// The bench serves, reads and imports like a server: it reserves a server's page cache
+	// (XINYONG_SQLITE_CACHE_MB; the load generator's child opens no database).
+	if !slices.Equal(rest, []string{"loadgen"}) {
+		reservePageCache(e, &config{DB: o.DB}, sqliteCacheMB(e.getenv))
 	}
 	var all []bench.Result
 	for _, name := range expandBench(rest) {

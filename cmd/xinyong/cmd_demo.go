@@ -65,7 +65,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		}
 		os.Remove(markerPath)
 	}
-	sf.reservePageCache(e, &c)
+	reservePageCache(e, &c, sf.cacheMB)
 	a, done, err := c.openApp(ctx, e)
 	if err != nil {
 		return err

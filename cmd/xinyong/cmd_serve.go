@@ -34,25 +34,28 @@ func (s *serveFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 		"可信反向代理地址或网段，逗号分隔 / trusted reverse proxies, addresses or CIDR prefixes, comma-separated (XINYONG_TRUSTED_PROXIES)")
 	fs.StringVar(&s.metrics, "metrics-addr", getenv("XINYONG_METRICS_ADDR"),
 		"Prometheus 指标监听地址（内部端口，不对公众开放）/ listen address of the Prometheus metrics, an internal port (XINYONG_METRICS_ADDR)")
-	cache := -1
-	if v := getenv("XINYONG_SQLITE_CACHE_MB"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil {
-			cache = n
-		}
-	}
-	fs.IntVar(&s.cacheMB, "sqlite-cache-mb", cache, fmt.Sprintf(
+	fs.IntVar(&s.cacheMB, "sqlite-cache-mb", sqliteCacheMB(getenv), fmt.Sprintf(
 		"SQLite 页缓存（MiB，启动时一次预留；0 不预留）/ SQLite page cache in MiB, reserved at start; 0: none (XINYONG_SQLITE_CACHE_MB, default %d)", sqlite.DefaultPageCacheMiB()))
 	s.delivery.register(fs, getenv)
 }
 
-// reservePageCache reserves the SQLite page cache of a server process before its store opens
-// (store/sqlite/pageslab.go). A PostgreSQL store needs none. Too late (something opened a
-// database in this process already, as tests do) means the connections allocate per page.
-func (s *serveFlags) reservePageCache(e *env, c *config) {
-	if c.isPostgres() || s.cacheMB == 0 {
+// sqliteCacheMB is XINYONG_SQLITE_CACHE_MB, or -1 (the default size) when it is unset or not
+// a number.
+func sqliteCacheMB(getenv func(string) string) int {
+	if n, err := strconv.Atoi(getenv("XINYONG_SQLITE_CACHE_MB")); err == nil {
+		return n
+	}
+	return -1
+}
+
+// reservePageCache reserves the SQLite page cache of a long-running process (a server, an
+// import, a bench) before its store opens (store/sqlite/pageslab.go): mb MiB, the default
+// for a negative mb, none for 0 or a PostgreSQL store. Too late (something opened a database
+// in this process already, as tests do) means the connections allocate per page.
+func reservePageCache(e *env, c *config, mb int) {
+	if c.isPostgres() || mb == 0 {
 		return
 	}
-	mb := s.cacheMB
 	if mb < 0 {
 		mb = sqlite.DefaultPageCacheMiB()
 	}
@@ -70,7 +73,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(fs, e, args); err != nil {
 		return err
 	}
-	sf.reservePageCache(e, &c)
+	reservePageCache(e, &c, sf.cacheMB)
 	a, done, err := c.openApp(ctx, e)
 	if err != nil {
 		return err

@@ -342,6 +342,7 @@ func cmdVerify(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "用法 / usage: xinyong verify FILE --matter M [-o OUT.csv|OUT.xlsx]")
 		return exitCode(2)
 	}
+	reservePageCache(e, &c, sqliteCacheMB(e.getenv))
 	a, done, err := c.openApp(ctx, e)
 	if err != nil {
 		return err

@@ -30,7 +30,7 @@ import (
 // connections' caches together: once it is nearly used up, a connection reuses its own least
 // recently used pages rather than taking more (and allocates normally only when it has none
 // to reuse). The memory is committed when it is reserved (SQLite threads a list through every
-// slot), so only long-running processes (serve, demo, import, bench) reserve one; other
+// slot), so only long-running processes (serve, demo, import, verify, bench) reserve one; other
 // commands and tests allocate per page as before.
 
 // ErrPageCacheLate is returned by ReservePageCache once a database has been opened in the

@@ -87,21 +87,23 @@ func ReservePageCache(mib int) error {
 	if rc := sqlite3.Xsqlite3_config(tls, sqlite3.SQLITE_CONFIG_PCACHE_HDRSZ, libc.VaList(va, hdr)); rc != sqlite3.SQLITE_OK {
 		return configError(rc)
 	}
-	slot := (pageSize + int64(int32(binary.NativeEndian.Uint32(libc.GoBytes(hdr, 4)))) + 7) &^ 7
-	n := int64(mib) << 20 / slot
-	if n > 1<<31-1 {
-		n = 1<<31 - 1
+	// A slot holds a page and SQLite's headers (a few hundred bytes), rounded up to 8.
+	hdrSize := binary.NativeEndian.Uint32(libc.GoBytes(hdr, 4))
+	if hdrSize > pageSize {
+		return fmt.Errorf("SQLite 页缓存：页头 %d 字节 / SQLite page cache: page header of %d bytes", hdrSize, hdrSize)
 	}
-	mem := libc.Xmalloc(tls, types.Size_t(n*slot))
+	slot := int32(pageSize+hdrSize+7) &^ 7 // #nosec G115 -- at most 8,200: checked above
+	n := min(int64(mib)<<20/int64(slot), 1<<31-1)
+	mem := libc.Xmalloc(tls, types.Size_t(n)*types.Size_t(slot)) // #nosec G115 -- both positive
 	if mem == 0 {
 		return fmt.Errorf("SQLite 页缓存：无法分配 %d MiB / SQLite page cache: cannot allocate %d MiB", mib, mib)
 	}
-	if rc := sqlite3.Xsqlite3_config(tls, sqlite3.SQLITE_CONFIG_PAGECACHE, libc.VaList(va, mem, int32(slot), int32(n))); rc != sqlite3.SQLITE_OK {
+	if rc := sqlite3.Xsqlite3_config(tls, sqlite3.SQLITE_CONFIG_PAGECACHE, libc.VaList(va, mem, slot, int32(n))); rc != sqlite3.SQLITE_OK { // #nosec G115 -- n ≤ 2³¹−1
 		libc.Xfree(tls, mem)
 		return configError(rc)
 	}
 	// The slab lives as long as the process: SQLite holds on to it.
-	slab.bytes = n * slot
+	slab.bytes = n * int64(slot)
 	return nil
 }
 

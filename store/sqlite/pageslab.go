@@ -51,9 +51,10 @@ var (
 
 // DefaultPageCacheMiB is the page cache a server reserves unless told otherwise: 64 MiB for
 // each connection of one store (the readers and the writer), the most their caches could
-// hold without a slab.
+// hold without a slab, but at most 1 GiB: on a machine with many cores (two readers a core)
+// the slab is committed at start whatever the size of the database.
 func DefaultPageCacheMiB() int {
-	return 64 * (readerConns() + 1)
+	return min(64*(readerConns()+1), 1024)
 }
 
 // readerConns is how many read connections a file store keeps open.

@@ -53,6 +53,11 @@ func sqliteCacheMB(getenv func(string) string) int {
 // for a negative mb, none for 0 or a PostgreSQL store. Too late (something opened a database
 // in this process already, as tests do) means the connections allocate per page.
 func reservePageCache(e *env, c *config, mb int) {
+	if v := e.getenv("XINYONG_SQLITE_CACHE_MB"); v != "" {
+		if _, err := strconv.Atoi(v); err != nil {
+			fmt.Fprintf(e.stderr, "警告：XINYONG_SQLITE_CACHE_MB=%q 不是整数，按默认值 / warning: XINYONG_SQLITE_CACHE_MB=%q is not a whole number of MiB; the default applies\n", v, v)
+		}
+	}
 	if c.isPostgres() || mb == 0 {
 		return
 	}

@@ -277,3 +277,20 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestPageCacheSetting: XINYONG_SQLITE_CACHE_MB is a number of MiB; anything else is said, and
+// the default applies. (The reservation itself is tested in store/sqlite; here the test
+// process has opened databases already, so nothing is reserved.)
+func TestPageCacheSetting(t *testing.T) {
+	for v, want := range map[string]int{"": -1, "0": 0, "96": 96, "lots": -1} {
+		getenv := func(k string) string { return map[string]string{"XINYONG_SQLITE_CACHE_MB": v}[k] }
+		if got := sqliteCacheMB(getenv); got != want {
+			t.Errorf("XINYONG_SQLITE_CACHE_MB=%q: %d MiB, want %d", v, got, want)
+		}
+		var errb strings.Builder
+		reservePageCache(&env{getenv: getenv, stderr: &errb}, &config{DB: "postgres://x"}, want)
+		if warned := strings.Contains(errb.String(), "XINYONG_SQLITE_CACHE_MB"); warned != (v == "lots") {
+			t.Errorf("XINYONG_SQLITE_CACHE_MB=%q: stderr %q", v, errb.String())
+		}
+	}
+}

@@ -29,10 +29,10 @@ func (r reader) SubjectAndEntries(ctx context.Context, key string, status credit
 	if err != nil {
 		return nil, nil, err
 	}
-	pr := &partRows{rows: rows, nSubject: nSubjectCols, nEntry: nEntryCols}
+	pr := &partRows{rows: rows}
 	var s *credit.Subject
 	if pr.first() && pr.part == 0 {
-		pr.fields = subjectFields
+		pr.at = 2 // the subject's columns follow part and eid
 		if s, err = scanSubject(pr); err != nil {
 			rows.Close()
 			return nil, nil, err
@@ -40,7 +40,7 @@ func (r reader) SubjectAndEntries(ctx context.Context, key string, status credit
 		pr.held = false // the entries follow
 	}
 	// What is left are entries (ScanEntries closes rows).
-	pr.fields = entryFields
+	pr.at = 2 + nSubjectCols
 	es, err := listsql.ScanEntries(pr)
 	return s, es, err
 }
@@ -65,23 +65,15 @@ func columns(list string) int {
 	return n
 }
 
-type partFields int
-
-const (
-	subjectFields partFields = iota
-	entryFields
-)
-
 // partRows shows the rows of subjectAndEntriesQuery to scanSubject and listsql.ScanEntries as
 // rows of just the subject's or the entry's columns.
 type partRows struct {
-	rows             *sql.Rows
-	nSubject, nEntry int
-	fields           partFields
-	part             int64
-	ok, held         bool // ok: the current row is valid; held: Next must not move past it
-	err              error
-	skip, dest       []any // where the columns not asked for go
+	rows       *sql.Rows
+	at         int // the first column of the part Scan reads
+	part       int64
+	ok, held   bool // ok: the current row is valid; held: Next must not move past it
+	err        error
+	skip, dest []any // where the columns not asked for go
 }
 
 // first moves to the first row and reads which part it is; the row is then held for Next.
@@ -110,7 +102,7 @@ func (p *partRows) Next() bool {
 // skipping returns a destination for every column, each taking what it is given, for the
 // caller to replace those it wants.
 func (p *partRows) skipping() []any {
-	n := 2 + p.nSubject + p.nEntry
+	n := 2 + nSubjectCols + nEntryCols
 	if p.dest == nil {
 		p.skip, p.dest = make([]any, n), make([]any, n)
 	}
@@ -122,11 +114,7 @@ func (p *partRows) skipping() []any {
 
 func (p *partRows) Scan(dest ...any) error {
 	all := p.skipping()
-	at := 2
-	if p.fields == entryFields {
-		at += p.nSubject
-	}
-	copy(all[at:], dest)
+	copy(all[p.at:], dest)
 	return p.rows.Scan(all...)
 }
 

@@ -155,3 +155,33 @@ type OneTimeCode struct {
 	ExpiresAt  time.Time
 	Attempts   int
 }
+
+// QueryLogPartBits splits the query log's subject index into parts of 2^QueryLogPartBits
+// entries by id (migration 0025): both stores index query_log on (id >> QueryLogPartBits,
+// subject_key, id), not on (subject_key, id). Every check adds an entry for a subject drawn
+// from millions, so one index over the whole log took an insert at a random leaf of a tree
+// as large as the log (687 MB at 13.9 million entries on SQLite, far past the writer's page
+// cache): the largest single cost of a window check. Within a part, inserts land in a tree of
+// at most half a million entries (tens of MB) that stays cached. The price is paid by the
+// rarer read of one subject's log, which probes each part once (SubjectQueryLogParts).
+const QueryLogPartBits = 19
+
+// SubjectQueryLogParts reads a subject's query-log entries part by part, in id order, for the
+// filter f (f.SubjectKey set) in a log whose highest id is maxID: probe reads the entries of
+// one part (id >> QueryLogPartBits == part) that f selects, at most limit of them (0: all),
+// hands each to the caller's function and says how many it handed.
+func SubjectQueryLogParts(f QueryLogFilter, maxID int64, probe func(part int64, limit int) (int, error)) error {
+	left := f.Limit
+	for part := (max(f.AfterID, 0) + 1) >> QueryLogPartBits; part <= maxID>>QueryLogPartBits; part++ {
+		n, err := probe(part, left)
+		if err != nil {
+			return err
+		}
+		if left > 0 {
+			if left -= n; left <= 0 {
+				return nil
+			}
+		}
+	}
+	return nil
+}

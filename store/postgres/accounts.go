@@ -184,16 +184,18 @@ func (r reader) LoginFailures(ctx context.Context, username string, since time.T
 
 // QueryLogs compares times at the store's precision: From and To are truncated to the second,
 // as the stored times are. Inside a transaction the entries are read before fn sees them (the
-// connection is busy while a result is being read, and fn may query).
+// connection is busy while a result is being read, and fn may query). A subject's entries are
+// read part by part of the subject index (store.QueryLogPartBits).
 func (r reader) QueryLogs(ctx context.Context, f store.QueryLogFilter, fn func(*store.QueryLog) error) error {
-	q := `SELECT id, at, actor, dept, purpose, subject_key, route, returned, remote_addr FROM query_log WHERE id > $1`
-	args := []any{f.AfterID}
+	// $1 is the id bound; for a subject $2 and $3 are its part and key.
+	args := make([]any, 1, 6)
+	if f.SubjectKey != "" {
+		args = args[:3]
+	}
+	var where string
 	arg := func(cond string, v any) {
 		args = append(args, v)
-		q += ` AND ` + cond + ` $` + strconv.Itoa(len(args))
-	}
-	if f.SubjectKey != "" {
-		arg(`subject_key =`, f.SubjectKey)
+		where += ` AND ` + cond + ` $` + strconv.Itoa(len(args))
 	}
 	if f.Actor != "" {
 		arg(`actor =`, f.Actor)
@@ -204,10 +206,33 @@ func (r reader) QueryLogs(ctx context.Context, f store.QueryLogFilter, fn func(*
 	if !f.To.IsZero() {
 		arg(`at <`, sec(f.To))
 	}
+	const cols = `SELECT id, at, actor, dept, purpose, subject_key, route, returned, remote_addr FROM query_log WHERE id > $1`
+	if f.SubjectKey == "" {
+		args[0] = f.AfterID
+		return r.queryLogs(ctx, cols+where, args, f.Limit, fn)
+	}
+	var maxID *int64
+	if err := r.q.QueryRow(ctx, `SELECT max(id) FROM query_log`).Scan(&maxID); err != nil || maxID == nil {
+		return err
+	}
+	q := cols + ` AND (id >> ` + strconv.Itoa(store.QueryLogPartBits) + `) = $2 AND subject_key = $3` + where
+	return store.SubjectQueryLogParts(f, *maxID, func(part int64, limit int) (int, error) {
+		n := 0
+		args[0], args[1], args[2] = f.AfterID, part, f.SubjectKey
+		err := r.queryLogs(ctx, q, args, limit, func(l *store.QueryLog) error {
+			n++
+			return fn(l)
+		})
+		return n, err
+	})
+}
+
+// queryLogs hands fn the entries q (a query-log SELECT without its order) finds, in id
+// order, at most limit of them (0: all).
+func (r reader) queryLogs(ctx context.Context, q string, args []any, limit int, fn func(*store.QueryLog) error) error {
 	q += ` ORDER BY id`
-	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		q += ` LIMIT $` + strconv.Itoa(len(args))
+	if limit > 0 {
+		q += ` LIMIT ` + strconv.Itoa(limit)
 	}
 	rows, err := r.q.Query(ctx, q, args...)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -177,30 +178,49 @@ func (r reader) LoginFailures(ctx context.Context, username string, since time.T
 }
 
 // QueryLogs compares times at the store's precision: From and To are truncated to the second,
-// as the stored times are.
+// as the stored times are. A subject's entries are read part by part of the subject index
+// (store.QueryLogPartBits).
 func (r reader) QueryLogs(ctx context.Context, f store.QueryLogFilter, fn func(*store.QueryLog) error) error {
-	q := `SELECT id, at, actor, dept, purpose, subject_key, route, returned, remote_addr FROM query_log WHERE id > ?`
-	args := []any{f.AfterID}
-	if f.SubjectKey != "" {
-		q += ` AND subject_key = ?`
-		args = append(args, f.SubjectKey)
-	}
+	var where string
+	var args []any
 	if f.Actor != "" {
-		q += ` AND actor = ?`
+		where += ` AND actor = ?`
 		args = append(args, f.Actor)
 	}
 	if !f.From.IsZero() {
-		q += ` AND at >= ?`
+		where += ` AND at >= ?`
 		args = append(args, f.From.Unix())
 	}
 	if !f.To.IsZero() {
-		q += ` AND at < ?`
+		where += ` AND at < ?`
 		args = append(args, f.To.Unix())
 	}
+	const cols = `SELECT id, at, actor, dept, purpose, subject_key, route, returned, remote_addr FROM query_log WHERE `
+	if f.SubjectKey == "" {
+		return r.queryLogs(ctx, cols+`id > ?`+where, append([]any{f.AfterID}, args...), f.Limit, fn)
+	}
+	var maxID sql.NullInt64
+	if err := r.q.QueryRowContext(ctx, `SELECT max(id) FROM query_log`).Scan(&maxID); err != nil {
+		return err
+	}
+	q := cols + `id >> ` + strconv.Itoa(store.QueryLogPartBits) + ` = ? AND subject_key = ? AND id > ?` + where
+	return store.SubjectQueryLogParts(f, maxID.Int64, func(part int64, limit int) (int, error) {
+		n := 0
+		err := r.queryLogs(ctx, q, append([]any{part, f.SubjectKey, f.AfterID}, args...), limit, func(l *store.QueryLog) error {
+			n++
+			return fn(l)
+		})
+		return n, err
+	})
+}
+
+// queryLogs hands fn the entries q (a query-log SELECT without its order) finds, in id
+// order, at most limit of them (0: all).
+func (r reader) queryLogs(ctx context.Context, q string, args []any, limit int, fn func(*store.QueryLog) error) error {
 	q += ` ORDER BY id`
-	if f.Limit > 0 {
+	if limit > 0 {
 		q += ` LIMIT ?`
-		args = append(args, f.Limit)
+		args = append(args, limit)
 	}
 	rows, err := r.q.QueryContext(ctx, q, args...)
 	if err != nil {

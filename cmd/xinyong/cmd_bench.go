@@ -53,9 +53,11 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		return exitCode(2)
 	}
 	// The bench serves, reads and imports like a server: it reserves a server's page cache
-	// (XINYONG_SQLITE_CACHE_MB; the load generator's child opens no database).
+	// (XINYONG_SQLITE_CACHE_MB) and collects garbage as one (GOGC); the load generator's child
+	// opens no database and keeps Go's defaults.
 	if !slices.Equal(rest, []string{"loadgen"}) {
 		reservePageCache(e, &config{DB: o.DB}, sqliteCacheMB(e.getenv))
+		tuneServerGC(e.getenv)
 	}
 	var all []bench.Result
 	for _, name := range expandBench(rest) {

@@ -66,6 +66,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		os.Remove(markerPath)
 	}
 	reservePageCache(e, &c, sf.cacheMB)
+	tuneServerGC(e.getenv)
 	a, done, err := c.openApp(ctx, e)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"time"
@@ -69,6 +70,22 @@ func reservePageCache(e *env, c *config, mb int) {
 	}
 }
 
+// serverGCPercent is the garbage collector's target (GOGC) in a server process unless the
+// environment sets GOGC. Go's default, 100, collects whenever the heap doubles; a server's live
+// heap is small (its caches are SQLite's page slab, outside the Go heap) and a window check
+// allocates, so at 5,000 checks a second it collected about seven times a second (live heap
+// about 14 MB), and on two cores the collector took processor time from the checks. 200 halves
+// that for about 16 MB more heap (docs/performance.md, ninth session).
+const serverGCPercent = 200
+
+// tuneServerGC sets serverGCPercent in a server process (serve, demo, a bench's server side)
+// unless GOGC is set.
+func tuneServerGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(serverGCPercent)
+	}
+}
+
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	var c config
 	var sf serveFlags
@@ -79,6 +96,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	reservePageCache(e, &c, sf.cacheMB)
+	tuneServerGC(e.getenv)
 	a, done, err := c.openApp(ctx, e)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -291,6 +292,19 @@ func TestPageCacheSetting(t *testing.T) {
 		reservePageCache(&env{getenv: getenv, stderr: &errb}, &config{DB: "postgres://x"}, want)
 		if warned := strings.Contains(errb.String(), "XINYONG_SQLITE_CACHE_MB"); warned != (v == "lots") {
 			t.Errorf("XINYONG_SQLITE_CACHE_MB=%q: stderr %q", v, errb.String())
+		}
+	}
+}
+
+// TestServerGC: a server process collects at serverGCPercent unless GOGC is set.
+func TestServerGC(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	for v, want := range map[string]int{"": serverGCPercent, "50": 100} {
+		debug.SetGCPercent(100)
+		tuneServerGC(func(k string) string { return map[string]string{"GOGC": v}[k] })
+		if got := debug.SetGCPercent(100); got != want {
+			t.Errorf("GOGC=%q: GC percent %d, want %d", v, got, want)
 		}
 	}
 }

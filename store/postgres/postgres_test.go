@@ -83,6 +83,25 @@ func openTest(t testing.TB) *postgres.DB {
 	return db
 }
 
+// openWithConn opens the store in a fresh schema, and a connection of its own to that schema
+// for what a test does behind the store's back.
+func openWithConn(t *testing.T) (*postgres.DB, *pgx.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	dsn := freshSchema(t)
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	return db, conn
+}
+
 func TestContract(t *testing.T) {
 	testDSN(t)
 	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t) })

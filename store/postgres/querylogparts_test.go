@@ -4,28 +4,14 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
-	"github.com/xinyong/xinyong/store/postgres"
 	"github.com/xinyong/xinyong/store/storetest"
 )
 
 // TestQueryLogParts reads a subject's query log across the parts of its index; the ids are
 // moved on by raising the query log's sequence.
 func TestQueryLogParts(t *testing.T) {
-	testDSN(t)
 	ctx := context.Background()
-	dsn := freshSchema(t)
-	db, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	db, conn := openWithConn(t)
 	storetest.QueryLogParts(t, db, func(id int64) {
 		if _, err := conn.Exec(ctx, `SELECT setval('query_log_ids', $1)`, id-1); err != nil {
 			t.Fatal(err)

@@ -41,8 +41,9 @@ func (a *App) QueryLogs(ctx context.Context, f store.QueryLogFilter, fn func(*st
 	return a.Store.QueryLogs(ctx, f, fn)
 }
 
-// OwnQueryLogs calls fn for each read of p's own record, oldest first: what a subject signed
-// in to self-service sees of who looked at it. Any other principal is refused.
+// OwnQueryLogs calls fn for each read of p's own record that f selects (oldest first, newest
+// first with f.Newest): what a subject signed in to self-service sees of who looked at it. Any
+// other principal is refused.
 func (a *App) OwnQueryLogs(ctx context.Context, p *auth.Principal, f store.QueryLogFilter, fn func(*store.QueryLog) error) error {
 	if p == nil || p.Kind != auth.KindSubject || p.SubjectKey == "" {
 		return credit.Errorf(credit.EFORBIDDEN, "只有信用主体本人可以查看自己的被查询记录 / only the subject itself may see who read its record")

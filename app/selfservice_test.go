@@ -1,9 +1,12 @@
 package app_test
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -320,5 +323,21 @@ func TestOwnRecordView(t *testing.T) {
 	_ = a.Store.QueryLogs(ctx, store.QueryLogFilter{SubjectKey: c.company}, func(*store.QueryLog) error { n++; return nil })
 	if n != 1 {
 		t.Errorf("the own view was logged: %d entries", n)
+	}
+
+	// Past MaxOwnReads the page lists the newest, newest first, and counts them all.
+	for i := range app.MaxOwnReads + 4 {
+		if err := a.LogQuery(ctx, clerk, fmt.Sprintf("核查 %d", i), c.company, "GET /x", "", "10.0.0.5"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, err = a.OwnRecordView(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if v.ReadsTotal != app.MaxOwnReads+5 || len(v.Reads) != app.MaxOwnReads {
+		t.Fatalf("%d reads listed of %d, want %d of %d", len(v.Reads), v.ReadsTotal, app.MaxOwnReads, app.MaxOwnReads+5)
+	}
+	if v.Reads[0].Purpose != fmt.Sprintf("核查 %d", app.MaxOwnReads+3) || !slices.IsSortedFunc(v.Reads, func(x, y *store.QueryLog) int { return cmp.Compare(y.ID, x.ID) }) {
+		t.Errorf("reads not newest first: the first is %q", v.Reads[0].Purpose)
 	}
 }

@@ -24,8 +24,11 @@ type Accounts interface {
 	Tokens(ctx context.Context, dept string) ([]*auth.Token, error) // "" = all, newest first
 	// LoginFailures returns the failed sign-ins of a user name at or after since, oldest first.
 	LoginFailures(ctx context.Context, username string, since time.Time) ([]time.Time, error)
-	// QueryLogs calls fn for each query-log entry matching f, oldest first.
+	// QueryLogs calls fn for each query-log entry matching f, oldest first (newest first with
+	// f.Newest).
 	QueryLogs(ctx context.Context, f QueryLogFilter, fn func(*QueryLog) error) error
+	// CountQueryLogs counts the query-log entries matching f's subject, actor and times.
+	CountQueryLogs(ctx context.Context, f QueryLogFilter) (int64, error)
 	// AuditHead returns the last audit entry's seq and hash (0 and audit.Genesis when empty).
 	AuditHead(ctx context.Context) (seq int64, hash string, err error)
 	// AuditEntries calls fn for each audit entry with seq ≥ from, in seq order.
@@ -133,8 +136,9 @@ type QueryLogFilter struct {
 	SubjectKey string
 	Actor      string
 	From, To   time.Time // To exclusive; zero = open
-	AfterID    int64     // for paging
+	AfterID    int64     // for paging: the last id of the page before (entries after it in the order read)
 	Limit      int       // 0 = no limit
+	Newest     bool      // newest first (descending id)
 }
 
 // SubjectCredential is the activation credential (激活凭证) the credit office issues to an
@@ -166,13 +170,20 @@ type OneTimeCode struct {
 // rarer read of one subject's log, which probes each part once (SubjectQueryLogParts).
 const QueryLogPartBits = 19
 
-// SubjectQueryLogParts reads a subject's query-log entries part by part, in id order, for the
-// filter f (f.SubjectKey set) in a log whose highest id is maxID: probe reads the entries of
-// one part (id >> QueryLogPartBits == part) that f selects, at most limit of them (0: all),
-// hands each to the caller's function and says how many it handed.
+// SubjectQueryLogParts reads a subject's query-log entries part by part, in the order f asks
+// (f.SubjectKey set), in a log whose highest id is maxID: probe reads the entries of one part
+// (id >> QueryLogPartBits == part) that f selects, at most limit of them (0: all), hands each
+// to the caller's function and says how many it handed.
 func SubjectQueryLogParts(f QueryLogFilter, maxID int64, probe func(part int64, limit int) (int, error)) error {
+	first, last, step := (max(f.AfterID, 0)+1)>>QueryLogPartBits, maxID>>QueryLogPartBits, int64(1)
+	if f.Newest {
+		first, last, step = last, 0, -1
+		if f.AfterID > 0 {
+			first = min(first, (f.AfterID-1)>>QueryLogPartBits)
+		}
+	}
 	left := f.Limit
-	for part := (max(f.AfterID, 0) + 1) >> QueryLogPartBits; part <= maxID>>QueryLogPartBits; part++ {
+	for part := first; part*step <= last*step; part += step {
 		n, err := probe(part, left)
 		if err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -182,20 +183,13 @@ func (r reader) LoginFailures(ctx context.Context, username string, since time.T
 	return out, rows.Err()
 }
 
-// QueryLogs compares times at the store's precision: From and To are truncated to the second,
-// as the stored times are. Inside a transaction the entries are read before fn sees them (the
-// connection is busy while a result is being read, and fn may query). A subject's entries are
-// read part by part of the subject index (store.QueryLogPartBits).
-func (r reader) QueryLogs(ctx context.Context, f store.QueryLogFilter, fn func(*store.QueryLog) error) error {
-	// $1 is the id bound; for a subject $2 and $3 are its part and key.
-	args := make([]any, 1, 6)
-	if f.SubjectKey != "" {
-		args = args[:3]
-	}
+// queryLogWhere appends to args the values of f's conditions on an entry's actor and time and
+// returns the conditions (each starting with AND, numbered after what args held).
+func queryLogWhere(f store.QueryLogFilter, args *[]any) string {
 	var where string
 	arg := func(cond string, v any) {
-		args = append(args, v)
-		where += ` AND ` + cond + ` $` + strconv.Itoa(len(args))
+		*args = append(*args, v)
+		where += ` AND ` + cond + ` $` + strconv.Itoa(len(*args))
 	}
 	if f.Actor != "" {
 		arg(`actor =`, f.Actor)
@@ -206,19 +200,56 @@ func (r reader) QueryLogs(ctx context.Context, f store.QueryLogFilter, fn func(*
 	if !f.To.IsZero() {
 		arg(`at <`, sec(f.To))
 	}
-	const cols = `SELECT id, at, actor, dept, purpose, subject_key, route, returned, remote_addr FROM query_log WHERE id > $1`
-	if f.SubjectKey == "" {
-		args[0] = f.AfterID
-		return r.queryLogs(ctx, cols+where, args, f.Limit, fn)
-	}
+	return where
+}
+
+// subjectPart is the condition on a subject's entries in one part of the subject index
+// (store.QueryLogPartBits), with the part and the key as parameters $n and $n+1.
+func subjectPart(n int) string {
+	return `(id >> ` + strconv.Itoa(store.QueryLogPartBits) + `) = $` + strconv.Itoa(n) + ` AND subject_key = $` + strconv.Itoa(n+1)
+}
+
+// maxQueryLogID is the highest id in the query log (0 when empty).
+func (r reader) maxQueryLogID(ctx context.Context) (int64, error) {
 	var maxID *int64
-	if err := r.q.QueryRow(ctx, `SELECT max(id) FROM query_log`).Scan(&maxID); err != nil || maxID == nil {
+	err := r.q.QueryRow(ctx, `SELECT max(id) FROM query_log`).Scan(&maxID)
+	if maxID == nil {
+		return 0, err
+	}
+	return *maxID, err
+}
+
+// QueryLogs compares times at the store's precision: From and To are truncated to the second,
+// as the stored times are. Inside a transaction the entries are read before fn sees them (the
+// connection is busy while a result is being read, and fn may query). A subject's entries are
+// read part by part of the subject index (store.QueryLogPartBits).
+func (r reader) QueryLogs(ctx context.Context, f store.QueryLogFilter, fn func(*store.QueryLog) error) error {
+	// $1 is the id bound (after AfterID in the order asked); for a subject $2 and $3 are its
+	// part and key.
+	bound, after, order := `id > $1`, f.AfterID, ` ORDER BY id`
+	if f.Newest {
+		bound, order = `id < $1`, ` ORDER BY id DESC`
+		if after <= 0 {
+			after = math.MaxInt64
+		}
+	}
+	args := []any{after}
+	if f.SubjectKey != "" {
+		args = append(args, nil, nil)
+	}
+	where := queryLogWhere(f, &args)
+	const cols = `SELECT id, at, actor, dept, purpose, subject_key, route, returned, remote_addr FROM query_log WHERE `
+	if f.SubjectKey == "" {
+		return r.queryLogs(ctx, cols+bound+where+order, args, f.Limit, fn)
+	}
+	maxID, err := r.maxQueryLogID(ctx)
+	if err != nil {
 		return err
 	}
-	q := cols + ` AND (id >> ` + strconv.Itoa(store.QueryLogPartBits) + `) = $2 AND subject_key = $3` + where
-	return store.SubjectQueryLogParts(f, *maxID, func(part int64, limit int) (int, error) {
+	q := cols + bound + ` AND ` + subjectPart(2) + where + order
+	return store.SubjectQueryLogParts(f, maxID, func(part int64, limit int) (int, error) {
 		n := 0
-		args[0], args[1], args[2] = f.AfterID, part, f.SubjectKey
+		args[1], args[2] = part, f.SubjectKey
 		err := r.queryLogs(ctx, q, args, limit, func(l *store.QueryLog) error {
 			n++
 			return fn(l)
@@ -227,10 +258,37 @@ func (r reader) QueryLogs(ctx context.Context, f store.QueryLogFilter, fn func(*
 	})
 }
 
-// queryLogs hands fn the entries q (a query-log SELECT without its order) finds, in id
-// order, at most limit of them (0: all).
+// CountQueryLogs implements store.Accounts; a subject's entries are counted part by part.
+func (r reader) CountQueryLogs(ctx context.Context, f store.QueryLogFilter) (int64, error) {
+	var args []any
+	if f.SubjectKey != "" {
+		args = []any{nil, nil}
+	}
+	where := queryLogWhere(f, &args)
+	var total int64
+	count := func(cond string) error {
+		var n int64
+		err := r.q.QueryRow(ctx, `SELECT count(*) FROM query_log WHERE `+cond+where, args...).Scan(&n)
+		total += n
+		return err
+	}
+	if f.SubjectKey == "" {
+		return total, count(`true`)
+	}
+	maxID, err := r.maxQueryLogID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	err = store.SubjectQueryLogParts(store.QueryLogFilter{SubjectKey: f.SubjectKey}, maxID, func(part int64, _ int) (int, error) {
+		args[0], args[1] = part, f.SubjectKey
+		return 0, count(subjectPart(1))
+	})
+	return total, err
+}
+
+// queryLogs hands fn the entries q (a query-log SELECT with its order) finds, at most limit of
+// them (0: all).
 func (r reader) queryLogs(ctx context.Context, q string, args []any, limit int, fn func(*store.QueryLog) error) error {
-	q += ` ORDER BY id`
 	if limit > 0 {
 		q += ` LIMIT ` + strconv.Itoa(limit)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -177,10 +178,9 @@ func (r reader) LoginFailures(ctx context.Context, username string, since time.T
 	return out, rows.Err()
 }
 
-// QueryLogs compares times at the store's precision: From and To are truncated to the second,
-// as the stored times are. A subject's entries are read part by part of the subject index
-// (store.QueryLogPartBits).
-func (r reader) QueryLogs(ctx context.Context, f store.QueryLogFilter, fn func(*store.QueryLog) error) error {
+// queryLogWhere returns the conditions of f on an entry's actor and time (each starting with
+// AND) and their arguments.
+func queryLogWhere(f store.QueryLogFilter) (string, []any) {
 	var where string
 	var args []any
 	if f.Actor != "" {
@@ -195,18 +195,45 @@ func (r reader) QueryLogs(ctx context.Context, f store.QueryLogFilter, fn func(*
 		where += ` AND at < ?`
 		args = append(args, f.To.Unix())
 	}
+	return where, args
+}
+
+// subjectPart is the condition on a subject's entries in one part of the subject index
+// (store.QueryLogPartBits); its arguments are the part and the subject key.
+var subjectPart = `id >> ` + strconv.Itoa(store.QueryLogPartBits) + ` = ? AND subject_key = ?`
+
+// maxQueryLogID is the highest id in the query log (0 when empty).
+func (r reader) maxQueryLogID(ctx context.Context) (int64, error) {
+	var maxID sql.NullInt64
+	err := r.q.QueryRowContext(ctx, `SELECT max(id) FROM query_log`).Scan(&maxID)
+	return maxID.Int64, err
+}
+
+// QueryLogs compares times at the store's precision: From and To are truncated to the second,
+// as the stored times are. A subject's entries are read part by part of the subject index
+// (store.QueryLogPartBits).
+func (r reader) QueryLogs(ctx context.Context, f store.QueryLogFilter, fn func(*store.QueryLog) error) error {
+	where, args := queryLogWhere(f)
+	// The id bound: after AfterID in the order asked.
+	bound, after, order := `id > ?`, f.AfterID, ` ORDER BY id`
+	if f.Newest {
+		bound, order = `id < ?`, ` ORDER BY id DESC`
+		if after <= 0 {
+			after = math.MaxInt64
+		}
+	}
 	const cols = `SELECT id, at, actor, dept, purpose, subject_key, route, returned, remote_addr FROM query_log WHERE `
 	if f.SubjectKey == "" {
-		return r.queryLogs(ctx, cols+`id > ?`+where, append([]any{f.AfterID}, args...), f.Limit, fn)
+		return r.queryLogs(ctx, cols+bound+where+order, append([]any{after}, args...), f.Limit, fn)
 	}
-	var maxID sql.NullInt64
-	if err := r.q.QueryRowContext(ctx, `SELECT max(id) FROM query_log`).Scan(&maxID); err != nil {
+	maxID, err := r.maxQueryLogID(ctx)
+	if err != nil {
 		return err
 	}
-	q := cols + `id >> ` + strconv.Itoa(store.QueryLogPartBits) + ` = ? AND subject_key = ? AND id > ?` + where
-	return store.SubjectQueryLogParts(f, maxID.Int64, func(part int64, limit int) (int, error) {
+	q := cols + subjectPart + ` AND ` + bound + where + order
+	return store.SubjectQueryLogParts(f, maxID, func(part int64, limit int) (int, error) {
 		n := 0
-		err := r.queryLogs(ctx, q, append([]any{part, f.SubjectKey, f.AfterID}, args...), limit, func(l *store.QueryLog) error {
+		err := r.queryLogs(ctx, q, append([]any{part, f.SubjectKey, after}, args...), limit, func(l *store.QueryLog) error {
 			n++
 			return fn(l)
 		})
@@ -214,10 +241,32 @@ func (r reader) QueryLogs(ctx context.Context, f store.QueryLogFilter, fn func(*
 	})
 }
 
-// queryLogs hands fn the entries q (a query-log SELECT without its order) finds, in id
-// order, at most limit of them (0: all).
+// CountQueryLogs implements store.Accounts; a subject's entries are counted part by part.
+func (r reader) CountQueryLogs(ctx context.Context, f store.QueryLogFilter) (int64, error) {
+	where, args := queryLogWhere(f)
+	var total int64
+	count := func(q string, args ...any) error {
+		var n int64
+		err := r.q.QueryRowContext(ctx, `SELECT count(*) FROM query_log WHERE `+q, args...).Scan(&n)
+		total += n
+		return err
+	}
+	if f.SubjectKey == "" {
+		return total, count(`1 = 1`+where, args...)
+	}
+	maxID, err := r.maxQueryLogID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	err = store.SubjectQueryLogParts(store.QueryLogFilter{SubjectKey: f.SubjectKey}, maxID, func(part int64, _ int) (int, error) {
+		return 0, count(subjectPart+where, append([]any{part, f.SubjectKey}, args...)...)
+	})
+	return total, err
+}
+
+// queryLogs hands fn the entries q (a query-log SELECT with its order) finds, at most limit of
+// them (0: all).
 func (r reader) queryLogs(ctx context.Context, q string, args []any, limit int, fn func(*store.QueryLog) error) error {
-	q += ` ORDER BY id`
 	if limit > 0 {
 		q += ` LIMIT ?`
 		args = append(args, limit)

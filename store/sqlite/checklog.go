@@ -605,6 +605,14 @@ func (db *DB) QueryLogs(ctx context.Context, f store.QueryLogFilter, fn func(*st
 	return db.reader.QueryLogs(ctx, f, fn)
 }
 
+// CountQueryLogs implements store.Accounts.
+func (db *DB) CountQueryLogs(ctx context.Context, f store.QueryLogFilter) (int64, error) {
+	if err := db.settle(ctx); err != nil {
+		return 0, err
+	}
+	return db.reader.CountQueryLogs(ctx, f)
+}
+
 // appendRecord appends one journal record (length, CRC-32C, payload) for a group to b.
 func appendRecord(b []byte, cs []*store.Check, qs []*store.QueryLog) []byte {
 	b = append(b, 0, 0, 0, 0, 0, 0, 0, 0)

@@ -456,6 +456,25 @@ func testQueryLog(t *testing.T, s store.Store) {
 	check("from only", store.QueryLogFilter{From: logs[4].At}, 4, 5)
 	check("to only", store.QueryLogFilter{To: sec(logs[1].At)}, 0)
 	check("nobody", store.QueryLogFilter{Actor: "user:99"})
+	check("newest first", store.QueryLogFilter{Newest: true}, 5, 4, 3, 2, 1, 0)
+	check("newest first, a page", store.QueryLogFilter{Newest: true, Limit: 2}, 5, 4)
+	check("actor, newest first, after", store.QueryLogFilter{Actor: "token:7@fgw", Newest: true, AfterID: logs[5].ID}, 3, 1)
+	check("subject, newest first", store.QueryLogFilter{SubjectKey: "91371002MA3C000001", Newest: true, Limit: 3}, 5, 3, 2)
+	for _, c := range []struct {
+		f    store.QueryLogFilter
+		want int64
+	}{
+		{store.QueryLogFilter{}, 6},
+		{store.QueryLogFilter{SubjectKey: "91371002MA3C000001"}, 4},
+		{store.QueryLogFilter{SubjectKey: "P:abc", Actor: "token:7@fgw"}, 1},
+		{store.QueryLogFilter{Actor: "token:7@fgw", From: sec(logs[3].At)}, 2},
+		{store.QueryLogFilter{To: sec(logs[1].At)}, 1},
+		{store.QueryLogFilter{SubjectKey: "nobody"}, 0},
+	} {
+		if n, err := s.CountQueryLogs(ctx, c.f); err != nil || n != c.want {
+			t.Errorf("CountQueryLogs(%+v) = %d, %v; want %d", c.f, n, err, c.want)
+		}
+	}
 
 	// Paging: AfterID the last id of the page before.
 	var pages [][]int

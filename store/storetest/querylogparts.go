@@ -9,9 +9,9 @@ import (
 	"github.com/xinyong/xinyong/store"
 )
 
-// QueryLogParts checks that a subject's query log reads the same across the parts of the
-// subject index (store.QueryLogPartBits): entries in several parts, with empty parts between,
-// read in id order with every filter and page size. skipTo makes the store give the next
+// QueryLogParts checks that a subject's query log reads and counts the same across the parts
+// of the subject index (store.QueryLogPartBits): entries in several parts, with empty parts
+// between, read oldest or newest first with every filter and page size. skipTo makes the store give the next
 // query-log entry an id of at least id (raising its sequence); a store whose ids cannot be
 // moved from outside does not run this test.
 func QueryLogParts(t *testing.T, s store.Store, skipTo func(id int64)) {
@@ -50,12 +50,19 @@ func QueryLogParts(t *testing.T, s store.Store, skipTo func(id int64)) {
 		t.Fatalf("the last entry has id %d (part %d), want part 6: skipTo did not move the ids", logs[len(logs)-1].ID, parts)
 	}
 
-	// want: the entries f selects, in id order, by the filter's own rules.
+	// want: the entries f selects, in the order it asks, by the filter's own rules.
 	want := func(f store.QueryLogFilter) []int64 {
 		var out []int64
-		for _, l := range logs {
-			if l.SubjectKey != f.SubjectKey || (f.Actor != "" && l.Actor != f.Actor) || l.ID <= f.AfterID ||
+		order := slices.Clone(logs)
+		if f.Newest {
+			slices.Reverse(order)
+		}
+		for _, l := range order {
+			if l.SubjectKey != f.SubjectKey || (f.Actor != "" && l.Actor != f.Actor) ||
 				(!f.From.IsZero() && l.At.Before(f.From)) || (!f.To.IsZero() && !l.At.Before(f.To)) {
+				continue
+			}
+			if f.AfterID > 0 && (f.Newest && l.ID >= f.AfterID || !f.Newest && l.ID <= f.AfterID) {
 				continue
 			}
 			if out = append(out, l.ID); len(out) == f.Limit {
@@ -87,27 +94,39 @@ func QueryLogParts(t *testing.T, s store.Store, skipTo func(id int64)) {
 			{SubjectKey: key, AfterID: logs[5].ID},
 			{SubjectKey: key, AfterID: 3*part - 1},
 			{SubjectKey: key, AfterID: -1, Limit: 1},
+			{SubjectKey: key, Newest: true},
+			{SubjectKey: key, Newest: true, Limit: 2},
+			{SubjectKey: key, Newest: true, AfterID: logs[10].ID},
+			{SubjectKey: key, Newest: true, AfterID: 3 * part},
+			{SubjectKey: key, Newest: true, Actor: "user:1", From: logs[2].At},
 		} {
 			if got, w := read(f), want(f); !slices.Equal(got, w) {
 				t.Errorf("%+v: ids %v, want %v", f, got, w)
 			}
-		}
-		// Paging with every page size reads each entry once, in order.
-		all := want(store.QueryLogFilter{SubjectKey: key})
-		for size := 1; size <= len(all)+1; size++ {
-			var got []int64
-			for after := int64(0); ; {
-				page := read(store.QueryLogFilter{SubjectKey: key, AfterID: after, Limit: size})
-				if len(page) > size {
-					t.Fatalf("page of %d entries with limit %d", len(page), size)
-				}
-				if got = append(got, page...); len(page) < size {
-					break
-				}
-				after = page[len(page)-1]
+			c := f
+			c.AfterID, c.Limit, c.Newest = 0, 0, false
+			if n, err := s.CountQueryLogs(ctx, c); err != nil || n != int64(len(want(c))) {
+				t.Errorf("count %+v = %d, %v; want %d", c, n, err, len(want(c)))
 			}
-			if !slices.Equal(got, all) {
-				t.Errorf("%s in pages of %d: ids %v, want %v", key, size, got, all)
+		}
+		// Paging with every page size, both ways, reads each entry once, in order.
+		for _, newest := range []bool{false, true} {
+			all := want(store.QueryLogFilter{SubjectKey: key, Newest: newest})
+			for size := 1; size <= len(all)+1; size++ {
+				var got []int64
+				for after := int64(0); ; {
+					page := read(store.QueryLogFilter{SubjectKey: key, AfterID: after, Limit: size, Newest: newest})
+					if len(page) > size {
+						t.Fatalf("page of %d entries with limit %d", len(page), size)
+					}
+					if got = append(got, page...); len(page) < size {
+						break
+					}
+					after = page[len(page)-1]
+				}
+				if !slices.Equal(got, all) {
+					t.Errorf("%s in pages of %d (newest first: %v): ids %v, want %v", key, size, newest, got, all)
+				}
 			}
 		}
 	}

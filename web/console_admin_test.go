@@ -372,14 +372,19 @@ func TestConsoleQueryLog(t *testing.T) {
 	b := newBrowser(e)
 	b.signInAs(t, "aud", "/console/querylog")
 
+	// Newest first, 50 a page.
 	w := b.get("/console/querylog")
 	wantStatus(t, w, http.StatusOK)
-	contains(t, w.Body.String(), "政府采购资格审查 0", "政府采购资格审查 49", `rel="next"`, clerk.Actor())
-	lacks(t, w.Body.String(), "政府采购资格审查 50")
-	next := regexpFind(t, w.Body.String(), `href="(/console/querylog\?[^"]+)" rel="next"`)
+	body := w.Body.String()
+	contains(t, body, "HYPERLINK", "政府采购资格审查 54<", "政府采购资格审查 6<", `rel="next"`, clerk.Actor())
+	lacks(t, body, "政府采购资格审查 5<", "政府采购资格审查 0<")
+	if strings.Index(body, "HYPERLINK") > strings.Index(body, "政府采购资格审查 54<") {
+		t.Error("the newest entry is not first")
+	}
+	next := regexpFind(t, body, `href="(/console/querylog\?[^"]+)" rel="next"`)
 	w = b.get(strings.ReplaceAll(next, "&amp;", "&"))
-	contains(t, w.Body.String(), "政府采购资格审查 50", "政府采购资格审查 54", "HYPERLINK")
-	lacks(t, w.Body.String(), "政府采购资格审查 49<", `rel="next"`)
+	contains(t, w.Body.String(), "政府采购资格审查 5<", "政府采购资格审查 0<")
+	lacks(t, w.Body.String(), "政府采购资格审查 6<", "HYPERLINK", `rel="next"`)
 
 	// By subject: a resident ID finds its keyed hash, never shown as the ID.
 	w = b.get("/console/querylog?subject=" + e.f.PersonPen)

@@ -108,8 +108,8 @@ type queryLogPage struct {
 	Error       string
 }
 
-// consoleQueryLog searches the query log, oldest first, a page at a time (?after= the last
-// entry's id of the page before).
+// consoleQueryLog searches the query log, newest first, a page at a time (?after= the last
+// entry's id of the page before): an auditor opens it on today's reads, not the first year's.
 func (s *Server) consoleQueryLog(w http.ResponseWriter, r *http.Request) {
 	p := queryLogPage{base: s.consoleBase(w, r, "console.querylog")}
 	in, f, err := s.queryLogFilter(r)
@@ -129,7 +129,7 @@ func (s *Server) consoleQueryLog(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	f.Limit = queryLogPageSize + 1
+	f.Limit, f.Newest = queryLogPageSize+1, true
 	err = s.app.QueryLogs(r.Context(), f, func(q *store.QueryLog) error {
 		p.Entries = append(p.Entries, q)
 		return nil

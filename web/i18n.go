@@ -407,7 +407,7 @@ var messages = map[string][2]string{
 	"tokens.use":          {"调用接口时在请求头中携带：Authorization: Bearer <令牌>", "Send it with each API call as the header Authorization: Bearer <token>"},
 	"tokens.back":         {"返回令牌列表", "Back to the tokens"},
 
-	"querylog.intro":      {"记录每一次对个人信息和非公开信息的查询：查询人、部门、事由、主体、返回内容、时间和来源地址。", "Every read of personal or non-public information: who, department, purpose, subject, what was returned, when and from where."},
+	"querylog.intro":      {"记录每一次对个人信息和非公开信息的查询：查询人、部门、事由、主体、返回内容、时间和来源地址。最新的在前。", "Every read of personal or non-public information: who, department, purpose, subject, what was returned, when and from where. Newest first."},
 	"querylog.subject":    {"主体代码（统一社会信用代码或身份证号）", "Subject code (unified code or resident ID)"},
 	"querylog.actor":      {"查询人", "Actor"},
 	"querylog.from":       {"开始日期", "From"},

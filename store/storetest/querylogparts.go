@@ -11,9 +11,9 @@ import (
 
 // QueryLogParts checks that a subject's query log reads and counts the same across the parts
 // of the subject index (store.QueryLogPartBits): entries in several parts, with empty parts
-// between, read oldest or newest first with every filter and page size. skipTo makes the store give the next
-// query-log entry an id of at least id (raising its sequence); a store whose ids cannot be
-// moved from outside does not run this test.
+// between, read oldest or newest first with every filter and page size. skipTo makes the
+// store give the next query-log entry an id of at least id (raising its sequence); a store
+// whose ids cannot be moved from outside does not run this test.
 func QueryLogParts(t *testing.T, s store.Store, skipTo func(id int64)) {
 	const part = int64(1) << store.QueryLogPartBits
 	var logs []*store.QueryLog

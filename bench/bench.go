@@ -191,6 +191,9 @@ func load(ctx context.Context, o Options, timed bool) (*env, []Result, error) {
 		}
 		rows += res.Batch.Rows
 		fmt.Fprintf(o.Log, "  %-26s %9d rows\n", f.Item, res.Batch.Rows)
+		// Each file goes once it is in: at 50 M records the CSV (18 GB) and the growing
+		// database would not otherwise fit on the disk together.
+		os.Remove(f.Path)
 	}
 	took := time.Since(t1)
 	os.RemoveAll(filepath.Join(o.Dir, "files"))

@@ -225,7 +225,11 @@ func (im *Importer) run(ctx context.Context, item *credit.CatalogItem, req Reque
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	chunks := make(chan *chunk, 2)
+	// Up to eight validated chunks wait for the writer: when it falls behind, gather joins them
+	// into one transaction of up to txRows rows (with room for two, transactions stayed at
+	// three chunks). Measured: 11 % more records/s on SQLite (median of five alternating pairs),
+	// 5–16 % on PostgreSQL (two pairs), for about 130 MB more memory at 1 M records.
+	chunks := make(chan *chunk, 8)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(chunks)

@@ -226,7 +226,7 @@ func (im *Importer) run(ctx context.Context, item *credit.CatalogItem, req Reque
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// Up to eight validated chunks wait for the writer: when it falls behind, gather joins them
-	// into one transaction of up to txRows rows (with room for two, transactions stayed at
+	// into one transaction of up to txRows rows (with room for two, a transaction held at most
 	// three chunks). Measured: 11 % more records/s on SQLite (median of five alternating pairs),
 	// 5–16 % on PostgreSQL (two pairs), for about 130 MB more memory at 1 M records.
 	chunks := make(chan *chunk, 8)

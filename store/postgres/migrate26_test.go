@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"os"
 	"reflect"
 	"testing"
 	"time"
@@ -41,13 +40,7 @@ func TestMigrationRecordFieldsText(t *testing.T) {
 		ALTER COLUMN source_id TYPE text COLLATE "default"`); err != nil {
 		t.Fatal(err)
 	}
-	body, err := os.ReadFile("migrations/0026_record_fields_text.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(ctx, string(body)); err != nil {
-		t.Fatal(err)
-	}
+	runMigrationFile(t, conn, "0026_record_fields_text.sql")
 	var typ, coll string
 	if err := conn.QueryRow(ctx, `SELECT t.typname, coalesce(c.collname, '')
 		FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_collation c ON c.oid = a.attcollation

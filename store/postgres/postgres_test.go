@@ -102,6 +102,19 @@ func openWithConn(t *testing.T) (*postgres.DB, *pgx.Conn) {
 	return db, conn
 }
 
+// runMigrationFile runs one migration file as it stands on conn, for tests that rebuild an old
+// schema first.
+func runMigrationFile(t *testing.T, conn *pgx.Conn, name string) {
+	t.Helper()
+	body, err := os.ReadFile("migrations/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(context.Background(), string(body)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestContract(t *testing.T) {
 	testDSN(t)
 	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t) })

@@ -96,8 +96,14 @@ func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
 	name := firstNonEmpty(req.FileName, filepath.Base(req.Path))
 
 	var b *store.Batch
+	var fresh bool // no record of (dept, item) was stored when the import began
 	res := &Result{}
 	err = im.Store.Update(ctx, func(tx store.Tx) error {
+		has, err := tx.HasRecords(req.Dept, req.Item)
+		if err != nil {
+			return err
+		}
+		fresh = !has
 		found, err := tx.FindBatch(req.Dept, req.Item, hash)
 		switch {
 		case err == nil:
@@ -128,7 +134,7 @@ func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
 	if res.Repeat {
 		return res, nil
 	}
-	if err := im.run(ctx, item, req, f, b, size); err != nil {
+	if err := im.run(ctx, item, req, f, b, size, fresh); err != nil {
 		if ce := credit.ErrorCode(err); ce == credit.EINVALID {
 			b.Status, b.Error, b.FinishedAt = store.BatchFailed, credit.ErrorMessage(err), im.now()
 			if err2 := im.Store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error { return tx.SaveBatchProgress(b) }); err2 != nil {
@@ -188,7 +194,7 @@ func hashFile(path string) (string, int64, []byte, error) {
 
 // run reads the file and applies it chunk by chunk: one goroutine reads and validates (pure
 // work), the caller's goroutine writes, so both cores are busy.
-func (im *Importer) run(ctx context.Context, item *credit.CatalogItem, req Request, f format.Format, b *store.Batch, size int64) error {
+func (im *Importer) run(ctx context.Context, item *credit.CatalogItem, req Request, f format.Format, b *store.Batch, size int64, fresh bool) error {
 	rd, err := format.Open(req.Path, format.Options{Format: f, Encoding: req.Encoding, Sheet: req.Sheet})
 	if err != nil {
 		return err
@@ -244,6 +250,9 @@ func (im *Importer) run(ctx context.Context, item *credit.CatalogItem, req Reque
 		txRows = 20000
 	}
 	w := &writer{im: im, item: item, batch: b, catVersion: im.Catalog.Version, ids: ids}
+	if fresh {
+		w.written = newSourceSet()
+	}
 	w.openRejects, err = openRejects(ctx, im.Store, req.Dept, req.Item)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"hash/maphash"
 	"slices"
 	"time"
 
@@ -18,7 +19,31 @@ type writer struct {
 	openRejects int64
 	// ids caches subject keys already resolved (shared across imports when the Importer has one).
 	ids *IDCache
+	// written, while not nil, holds the source ids this import has committed, into an item that
+	// had no records when it began: only those rows can have a stored head, so only they are
+	// looked up (Heads), and a fresh load skips one index probe per row.
+	written *sourceSet
 }
+
+// sourceSet is a set of source ids, kept as 64-bit hashes (8 bytes an entry instead of the
+// string). A collision only makes a row look written: it is then looked up, which is correct.
+type sourceSet struct {
+	seed maphash.Seed
+	m    map[uint64]struct{}
+}
+
+// maxWritten bounds a sourceSet (about 40 MB); an import that writes more rows looks every row
+// up from then on.
+const maxWritten = 4 << 20
+
+func newSourceSet() *sourceSet { return &sourceSet{seed: maphash.MakeSeed(), m: map[uint64]struct{}{}} }
+
+func (s *sourceSet) has(id string) bool {
+	_, ok := s.m[maphash.String(s.seed, id)]
+	return ok
+}
+
+func (s *sourceSet) add(id string) { s.m[maphash.String(s.seed, id)] = struct{}{} }
 
 // rowState is what a chunk transaction changes on a row; it is put back before each attempt.
 type rowState struct {
@@ -34,6 +59,12 @@ func (w *writer) apply(ctx context.Context, c *chunk) error {
 	var committed map[string]int64
 	var resolved int64
 	var after store.Batch // the batch's counts once this chunk is in
+	// skip: look up heads only for rows this import wrote. Should another import write a row
+	// of the same item meanwhile, this chunk's insert conflicts with it; the store's rerun of the
+	// transaction (attempt > 1), or the rerun below, then looks every row up, as do all later
+	// chunks.
+	skip := w.written != nil
+	attempt := 0
 	saved := make([]rowState, len(c.rows))
 	for i, r := range c.rows {
 		saved[i].reject = r.reject
@@ -41,13 +72,18 @@ func (w *writer) apply(ctx context.Context, c *chunk) error {
 			saved[i].status = r.rec.Status
 		}
 	}
-	err := w.im.Store.Update(ctx, func(tx store.Tx) error {
+	restore := func() {
 		for i, r := range c.rows {
 			r.reject, r.subjectID, r.created = saved[i].reject, 0, false
 			if r.rec != nil {
 				r.rec.Status, r.rec.ID = saved[i].status, 0
 			}
 		}
+	}
+	var written []string
+	err := w.im.Store.Update(ctx, func(tx store.Tx) error {
+		attempt++
+		restore()
 		resolved = 0
 		// Work on copies of the batch counters so a failed transaction leaves them untouched.
 		b := *w.batch
@@ -66,7 +102,11 @@ func (w *writer) apply(ctx context.Context, c *chunk) error {
 			}
 			accepted = append(accepted, r)
 		}
-		recs, superseded, sources, err := w.versions(tx, accepted, &b, counters)
+		var only *sourceSet
+		if skip && attempt == 1 {
+			only = w.written
+		}
+		recs, superseded, sources, err := w.versions(tx, accepted, &b, counters, only)
 		if err != nil {
 			return err
 		}
@@ -100,9 +140,27 @@ func (w *writer) apply(ctx context.Context, c *chunk) error {
 		}
 		after = b
 		committed = newIDs
+		written = sources
 		return nil
 	})
+	if skip && (attempt > 1 || credit.ErrorCode(err) == credit.ECONFLICT) {
+		// Another writer is loading this item too: look every row up from now on. A conflict the
+		// store did not rerun itself (SQLite) is rerun here, once.
+		w.written = nil
+		if err != nil {
+			restore()
+			return w.apply(ctx, c)
+		}
+	}
 	if err == nil {
+		if w.written != nil {
+			for _, id := range written {
+				w.written.add(id)
+			}
+			if len(w.written.m) > maxWritten {
+				w.written = nil
+			}
+		}
 		// Only ids that are committed may be remembered: a rolled-back id can be reused.
 		w.ids.add(committed)
 		w.openRejects -= resolved
@@ -343,11 +401,12 @@ func (w *writer) updateRegistry(tx store.Tx, r *row, id func(string) int64, now 
 }
 
 // versions decides, per accepted row, whether it is a new record, a new version of a stored one,
-// or unchanged, and builds the record versions to insert.
-func (w *writer) versions(tx store.Tx, rows []*row, b *store.Batch, counters map[string]int64) ([]*credit.Record, []int64, []string, error) {
+// or unchanged, and builds the record versions to insert. When only is not nil, rows whose
+// source id it does not hold have no stored version and are not looked up.
+func (w *writer) versions(tx store.Tx, rows []*row, b *store.Batch, counters map[string]int64, only *sourceSet) ([]*credit.Record, []int64, []string, error) {
 	keys := make([]store.RecordKey, 0, len(rows))
 	for _, r := range rows {
-		if r.reject == nil {
+		if r.reject == nil && (only == nil || only.has(r.valid.SourceID)) {
 			keys = append(keys, store.RecordKey{Dept: b.Dept, Item: b.Item, SourceID: r.valid.SourceID})
 		}
 	}

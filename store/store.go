@@ -101,6 +101,9 @@ type Tx interface {
 
 	// Heads returns the current (non-superseded) version of each record key that exists.
 	Heads(keys []RecordKey) (map[RecordKey]Head, error)
+	// HasRecords reports whether any record of (dept, item) is stored: an import into an item
+	// that has none need not look for the heads of its rows (ingest's writer).
+	HasRecords(dept, item string) (bool, error)
 	// InsertRecords stores new record versions and sets their ID.
 	InsertRecords(recs []*credit.Record) error
 	// Supersede marks record versions as superseded.

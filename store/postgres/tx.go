@@ -298,6 +298,12 @@ func (t *tx) PutAliases(aliases []store.Alias) error {
 		func(i int, a []any) []any { return append(a, aliases[i].Alias, aliases[i].SubjectID) })
 }
 
+func (t *tx) HasRecords(dept, item string) (bool, error) {
+	var ok bool
+	err := t.tx.QueryRow(t.ctx, `SELECT EXISTS (SELECT 1 FROM records WHERE dept = $1 AND item = $2)`, dept, item).Scan(&ok)
+	return ok, err
+}
+
 func (t *tx) Heads(keys []store.RecordKey) (map[store.RecordKey]store.Head, error) {
 	out := make(map[store.RecordKey]store.Head, len(keys))
 	// Group by (dept, item): one import batch has a single pair, so this is one query.

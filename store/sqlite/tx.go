@@ -273,6 +273,12 @@ func (t *tx) PutAliases(aliases []store.Alias) error {
 	}, ` ON CONFLICT (alias) DO NOTHING`)
 }
 
+func (t *tx) HasRecords(dept, item string) (bool, error) {
+	var n int
+	err := t.sq.QueryRowContext(t.ctx, `SELECT count(*) FROM (SELECT 1 FROM records WHERE dept = ? AND item = ? LIMIT 1)`, dept, item).Scan(&n)
+	return n > 0, err
+}
+
 func (t *tx) Heads(keys []store.RecordKey) (map[store.RecordKey]store.Head, error) {
 	out := make(map[store.RecordKey]store.Head, len(keys))
 	// Group by (dept, item): one import batch has a single pair.

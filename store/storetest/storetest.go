@@ -292,9 +292,22 @@ func rec(subject int64, src string, version int, hash string) *credit.Record {
 func testRecords(t *testing.T, s store.Store) {
 	a := org("91371002MA3C000009", "甲公司")
 	update(t, s, func(tx store.Tx) error { return tx.InsertSubjects([]*credit.Subject{a}) })
+	hasRecords := func(dept, item string, want bool) {
+		t.Helper()
+		update(t, s, func(tx store.Tx) error {
+			if got, err := tx.HasRecords(dept, item); err != nil || got != want {
+				return fmt.Errorf("HasRecords(%s, %s) = %v, %v; want %v", dept, item, got, err, want)
+			}
+			return nil
+		})
+	}
+	hasRecords("scjg", "admin_penalty", false)
 	r1, r2 := rec(a.ID, "S1", 1, "h1"), rec(a.ID, "S2", 1, "h2")
 	r2.Decision = t0.AddDate(0, 1, 0)
 	update(t, s, func(tx store.Tx) error { return tx.InsertRecords([]*credit.Record{r1, r2}) })
+	hasRecords("scjg", "admin_penalty", true)
+	hasRecords("scjg", "admin_license", false)
+	hasRecords("swj", "admin_penalty", false)
 	k1 := store.RecordKey{Dept: "scjg", Item: "admin_penalty", SourceID: "S1"}
 	k3 := store.RecordKey{Dept: "scjg", Item: "admin_penalty", SourceID: "S3"}
 	update(t, s, func(tx store.Tx) error {

@@ -201,6 +201,9 @@ func newSubjectCounters(c *chunk, newIDs map[string]int64) []string {
 // representatives of registry rows), and applies registration attributes.
 func (w *writer) resolveSubjects(tx store.Tx, c *chunk, newIDs map[string]int64) error {
 	var keys, aliases []string
+	// found holds every key of the chunk that has an id: from the shared cache (looked up once
+	// here; it is large, and each look-up a cache miss) or from the store.
+	found := make(map[string]int64, len(c.rows))
 	want := map[string]bool{}
 	for _, r := range c.rows {
 		if r.reject != nil {
@@ -209,16 +212,21 @@ func (w *writer) resolveSubjects(tx store.Tx, c *chunk, newIDs map[string]int64)
 		if r.alias != "" {
 			aliases = append(aliases, r.alias)
 		}
-		for _, k := range []string{r.key, r.repKey()} {
-			if k != "" && !want[k] {
-				if _, ok := w.ids.get(k); !ok {
-					want[k] = true
-					keys = append(keys, k)
-				}
+		for _, k := range [2]string{r.key, r.repKey()} {
+			if k == "" || want[k] {
+				continue
+			}
+			if _, ok := found[k]; ok {
+				continue
+			}
+			if v, ok := w.ids.get(k); ok {
+				found[k] = v
+			} else {
+				want[k] = true
+				keys = append(keys, k)
 			}
 		}
 	}
-	found := make(map[string]int64, len(keys))
 	if err := tx.SubjectIDs(keys, found); err != nil {
 		return err
 	}
@@ -227,9 +235,6 @@ func (w *writer) resolveSubjects(tx store.Tx, c *chunk, newIDs map[string]int64)
 		return err
 	}
 	id := func(k string) int64 {
-		if v, ok := w.ids.get(k); ok {
-			return v
-		}
 		if v, ok := newIDs[k]; ok {
 			return v
 		}

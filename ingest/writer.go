@@ -32,7 +32,7 @@ type sourceSet struct {
 	m    map[uint64]struct{}
 }
 
-// maxWritten bounds a sourceSet (about 40 MB); an import that writes more rows looks every row
+// maxWritten bounds a sourceSet (40–80 MB at most); an import that writes more rows looks every row
 // up from then on.
 const maxWritten = 4 << 20
 

@@ -95,6 +95,9 @@ type Binding struct {
 	unnamed           []int // columns with an empty header: their cells must stay empty
 	decision, until   int   // indexes into cols, -1 when the item has none
 	nPlain, nPersonal int
+	// byName indexes cols in field-name order, the order of Hash and EncodeFields; nil when two
+	// fields share a name (a catalog Check refuses), and a digest then sorts the maps' keys.
+	byName []int
 }
 
 type boundField struct {
@@ -166,6 +169,18 @@ func (it *CatalogItem) Bind(header []string) (*Binding, []FieldError) {
 		}
 		if f.Name == it.Publication.UntilField {
 			b.until = i
+		}
+	}
+
+	b.byName = make([]int, len(b.cols))
+	for i := range b.byName {
+		b.byName[i] = i
+	}
+	slices.SortFunc(b.byName, func(i, j int) int { return strings.Compare(b.cols[i].f.Name, b.cols[j].f.Name) })
+	for k := 1; k < len(b.byName); k++ {
+		if b.cols[b.byName[k-1]].f.Name == b.cols[b.byName[k]].f.Name {
+			b.byName = nil
+			break
 		}
 	}
 
@@ -268,6 +283,25 @@ type ValidRow struct {
 // birth date cannot be later), and so is the decision date, which may not be after today's
 // calendar date in today's location. On error the ValidRow holds only the source id (when valid).
 func (b *Binding) Validate(values []string, today time.Time) (ValidRow, []FieldError) {
+	return b.validate(values, today, nil)
+}
+
+// Digest is what the importer stores of a valid row besides its values: the row's Hash, and its
+// non-personal fields encoded as EncodeFields encodes them.
+type Digest struct {
+	Hash       string
+	FieldsJSON []byte
+}
+
+// ValidateDigest is Validate, and for a valid row its Digest too, made from the row's canonical
+// values in the binding's field-name order: the maps' keys are neither collected nor sorted.
+func (b *Binding) ValidateDigest(values []string, today time.Time) (ValidRow, Digest, []FieldError) {
+	var d Digest
+	v, errs := b.validate(values, today, &d)
+	return v, d, errs
+}
+
+func (b *Binding) validate(values []string, today time.Time, d *Digest) (ValidRow, []FieldError) {
 	var errs []FieldError
 	for col := b.width; col < len(values); col++ {
 		if trimSpace(values[col]) != "" {
@@ -357,7 +391,47 @@ func (b *Binding) Validate(values []string, today time.Time) (ValidRow, []FieldE
 			v.Fields[f.Name] = c
 		}
 	}
+	if d != nil {
+		b.digest(&v, canon, d)
+	}
 	return v, nil
+}
+
+// digest fills d for the valid row v, whose canonical values canon line up with b.cols.
+func (b *Binding) digest(v *ValidRow, canon []string, d *Digest) {
+	if b.byName == nil {
+		d.Hash, d.FieldsJSON = v.Hash(), EncodeFields(v.Fields)
+		return
+	}
+	var stack [1024]byte
+	buf := v.hashHead(stack[:0])
+	size := 2
+	for _, i := range b.byName {
+		if c := canon[i]; c != "" {
+			f := b.cols[i].f
+			tag := byte('F')
+			if f.Personal {
+				tag = 'P'
+			} else {
+				size += len(f.Name) + len(c) + 6
+			}
+			buf = appendHashField(buf, tag, f.Name, c)
+		}
+	}
+	d.Hash = hashSum(buf)
+	js := make([]byte, 0, size)
+	js = append(js, '{')
+	for _, i := range b.byName {
+		if c := canon[i]; c != "" && !b.cols[i].f.Personal {
+			if len(js) > 1 {
+				js = append(js, ',')
+			}
+			js = AppendJSONString(js, b.cols[i].f.Name)
+			js = append(js, ':')
+			js = AppendJSONString(js, c)
+		}
+	}
+	d.FieldsJSON = append(js, '}')
 }
 
 const msgRequired = "必填项为空 / required value is missing"
@@ -953,14 +1027,7 @@ func FormatDate(t time.Time) string {
 // was built. The importer compares it to skip a row it already has (idempotent imports).
 func (v *ValidRow) Hash() string {
 	var stack [1024]byte
-	buf := append(stack[:0], "xinyong row v1"...)
-	put := func(s string) {
-		buf = binary.AppendUvarint(buf, uint64(len(s)))
-		buf = append(buf, s...)
-	}
-	put(v.SourceID)
-	put(v.SubjectCode)
-	put(v.SubjectName)
+	buf := v.hashHead(stack[:0])
 	var keyStack [48]string
 	keys := keyStack[:0]
 	for k := range v.Fields {
@@ -974,16 +1041,37 @@ func (v *ValidRow) Hash() string {
 	slices.Sort(keys)
 	for _, k := range keys {
 		if s, ok := v.Fields[k]; ok {
-			buf = append(buf, 'F')
-			put(k)
-			put(s)
+			buf = appendHashField(buf, 'F', k, s)
 		}
 		if s, ok := v.Personal[k]; ok {
-			buf = append(buf, 'P')
-			put(k)
-			put(s)
+			buf = appendHashField(buf, 'P', k, s)
 		}
 	}
+	return hashSum(buf)
+}
+
+// hashHead appends what Hash hashes before the fields: a version tag and the standard columns.
+func (v *ValidRow) hashHead(buf []byte) []byte {
+	buf = append(buf, "xinyong row v1"...)
+	buf = appendHashString(buf, v.SourceID)
+	buf = appendHashString(buf, v.SubjectCode)
+	return appendHashString(buf, v.SubjectName)
+}
+
+// appendHashField appends one field as Hash hashes it: its tag ('F' for a field, 'P' for a
+// personal one), name and value.
+func appendHashField(buf []byte, tag byte, name, value string) []byte {
+	buf = append(buf, tag)
+	buf = appendHashString(buf, name)
+	return appendHashString(buf, value)
+}
+
+func appendHashString(buf []byte, s string) []byte {
+	buf = binary.AppendUvarint(buf, uint64(len(s)))
+	return append(buf, s...)
+}
+
+func hashSum(buf []byte) string {
 	sum := sha256.Sum256(buf)
 	var out [32]byte
 	hex.Encode(out[:], sum[:16])

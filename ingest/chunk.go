@@ -134,7 +134,7 @@ func (v *validator) check(r format.Row) *row {
 		}
 		return v.rejectRow(r.Num, vals, "", asFieldError(r.Err))
 	}
-	valid, errs := v.bind.Validate(r.Values, v.today)
+	valid, dig, errs := v.bind.ValidateDigest(r.Values, v.today)
 	if len(errs) > 0 {
 		return v.rejectRow(r.Num, r.Values, valid.SourceID, errs...)
 	}
@@ -161,7 +161,7 @@ func (v *validator) check(r format.Row) *row {
 			return v.rejectRow(r.Num, r.Values, valid.SourceID, fe)
 		}
 	}
-	out.hash = valid.Hash()
+	out.hash = dig.Hash
 	// Encode, seal and date the record here, on the reading goroutine, so the single writer
 	// only writes.
 	sealed, err := sealJSON(v.im.Sealer, valid.Personal)
@@ -170,7 +170,7 @@ func (v *validator) check(r format.Row) *row {
 	}
 	from, until, published := v.item.Window(valid.Decision, valid.Fields)
 	out.rec = &credit.Record{Item: v.item.Code, ItemVersion: v.im.Catalog.Version, Dept: v.dept, SourceID: valid.SourceID,
-		Fields: valid.Fields, FieldsJSON: credit.EncodeFields(valid.Fields), Personal: sealed, Hash: out.hash,
+		Fields: valid.Fields, FieldsJSON: dig.FieldsJSON, Personal: sealed, Hash: out.hash,
 		Decision: valid.Decision, PubFrom: from, PubUntil: until, Published: published, Status: credit.RecordActive, CreatedAt: v.today}
 	return out
 }

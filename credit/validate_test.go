@@ -665,13 +665,8 @@ func penaltyRow(b *testing.B) (*credit.Binding, []string) {
 }
 
 func BenchmarkHash(b *testing.B) {
-	c, err := catalog.Default()
-	if err != nil {
-		b.Fatal(err)
-	}
-	it, _ := c.Item("admin_penalty")
-	h, v := sampleRow(it)
-	row, errs := mustBind(b, it, h).Validate(v, today)
+	bd, values := penaltyRow(b)
+	row, errs := bd.Validate(values, today)
 	if errs != nil {
 		b.Fatal(errs)
 	}

@@ -53,10 +53,14 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		return exitCode(2)
 	}
 	// The bench serves, reads and imports like a server: it reserves a server's page cache
-	// (XINYONG_SQLITE_CACHE_MB) and collects garbage as one (GOGC); the load generator's child
-	// opens no database and keeps Go's defaults.
+	// (XINYONG_SQLITE_CACHE_MB), an import's if it imports, and collects garbage as one (GOGC);
+	// the load generator's child opens no database and keeps Go's defaults.
 	if !slices.Equal(rest, []string{"loadgen"}) {
-		reservePageCache(e, &config{DB: o.DB}, sqliteCacheMB(e.getenv))
+		mb := sqliteCacheMB(e.getenv)
+		if slices.Contains(expandBench(rest), "ingest") {
+			mb = bulkCacheMB(e.getenv)
+		}
+		reservePageCache(e, &config{DB: o.DB}, mb)
 		tuneServerGC(e.getenv)
 	}
 	var all []bench.Result

@@ -39,7 +39,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "用法 / usage: xinyong import --dept D --item I FILE...")
 		return exitCode(2)
 	}
-	reservePageCache(e, &c, sqliteCacheMB(e.getenv))
+	reservePageCache(e, &c, bulkCacheMB(e.getenv))
 	a, done, err := c.openApp(ctx, e)
 	if err != nil {
 		return err

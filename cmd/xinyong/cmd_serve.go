@@ -49,6 +49,16 @@ func sqliteCacheMB(getenv func(string) string) int {
 	return -1
 }
 
+// bulkCacheMB is the SQLite page cache of a bulk load (import, a bench that imports):
+// XINYONG_SQLITE_CACHE_MB if set, or the store's default for a bulk load, whose extra goes to
+// the writer's cache (sqlite.BulkPageCacheMiB).
+func bulkCacheMB(getenv func(string) string) int {
+	if mb := sqliteCacheMB(getenv); mb >= 0 {
+		return mb
+	}
+	return sqlite.BulkPageCacheMiB()
+}
+
 // reservePageCache reserves the SQLite page cache of a long-running process (a server, an
 // import, a bench) before its store opens (store/sqlite/pageslab.go): mb MiB, the default
 // for a negative mb, none for 0 or a PostgreSQL store. Too late (something opened a database

@@ -65,3 +65,45 @@ func TestPageCacheOverflow(t *testing.T) {
 		t.Fatalf("integrity_check: %q %v", ok, err)
 	}
 }
+
+// TestWriterCache: the writer's cache is 64 MiB unless the slab holds more than the readers'
+// and the checkpointer's caches; then it is the rest. A bulk load's default slab gives the
+// writer the extra and stays within the machine.
+func TestWriterCache(t *testing.T) {
+	for _, c := range []struct {
+		slabMiB int64
+		readers int
+		want    int64 // KiB
+	}{
+		{0, 4, 64 << 10},
+		{8, 4, 64 << 10},
+		{320, 4, 64 << 10},  // the default on two cores
+		{768, 4, 510 << 10}, // a bulk load's on two cores: 768 − 4 × 64 − 2
+		{1024, 16, 64 << 10},
+		{1472, 16, 446 << 10},
+	} {
+		if got := writerCacheFor(c.slabMiB<<20, c.readers); got != c.want {
+			t.Errorf("slab %d MiB, %d readers: writer cache %d KiB, want %d", c.slabMiB, c.readers, got, c.want)
+		}
+	}
+	bulk, def := BulkPageCacheMiB(), DefaultPageCacheMiB()
+	if bulk < def || bulk > def+bulkWriterExtraMiB {
+		t.Fatalf("bulk load's slab %d MiB, default %d", bulk, def)
+	}
+	if m := physicalMiB(); m > 0 && bulk > max(m/8, def) {
+		t.Fatalf("bulk load's slab %d MiB on a machine of %d MiB", bulk, m)
+	}
+	// An open store's writer has the cache its slab (8 MiB here: TestMain) gives it.
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var kib int64
+	if err := db.write.QueryRow(`PRAGMA cache_size`).Scan(&kib); err != nil {
+		t.Fatal(err)
+	}
+	if kib != -writerCacheKiB() || kib != -(64<<10) {
+		t.Fatalf("writer cache_size %d, want -%d", kib, writerCacheKiB())
+	}
+}

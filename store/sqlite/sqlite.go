@@ -82,12 +82,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		// so no commit waits for a checkpoint's copy and fsync: a window check's answer waits for
 		// its commit, and a checkpoint inside that commit was its p99. The writer still
 		// checkpoints by itself past 256 MiB (65536 pages), should the background one fall
-		// behind. A 64 MiB page cache per connection imported as fast as 256 MiB did.
+		// behind. The page caches' sizes follow the reserved slab (pageslab.go, writerCacheKiB).
 		prag := "&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
-		wdsn = u + "?_txlock=immediate" + prag + "&_pragma=cache_size(-65536)&_pragma=wal_autocheckpoint(65536)"
-		rdsn = u + "?mode=ro" + prag + "&_pragma=cache_size(-65536)&_pragma=query_only(1)"
+		wdsn = u + "?_txlock=immediate" + prag + fmt.Sprintf("&_pragma=cache_size(-%d)", writerCacheKiB()) + "&_pragma=wal_autocheckpoint(65536)"
+		rdsn = u + "?mode=ro" + prag + fmt.Sprintf("&_pragma=cache_size(-%d)", readerCacheKiB) + "&_pragma=query_only(1)"
 		// The checkpointer's busy timeout is short (20 ms): see checkpointLoop.
-		cdsn = u + "?" + strings.TrimPrefix(strings.Replace(prag, "busy_timeout(10000)", "busy_timeout(20)", 1), "&") + "&_pragma=cache_size(-2048)"
+		cdsn = u + "?" + strings.TrimPrefix(strings.Replace(prag, "busy_timeout(10000)", "busy_timeout(20)", 1), "&") + fmt.Sprintf("&_pragma=cache_size(-%d)", checkpointerCacheKiB)
 	}
 	w, err := sql.Open("sqlite", wdsn)
 	if err != nil {

@@ -373,6 +373,11 @@ func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) (err error) {
 		done(false)
 		return db.spaceError(err)
 	}
+	if err := t.flushNames(); err != nil {
+		sq.Rollback()
+		done(false)
+		return db.spaceError(err)
+	}
 	if err := sq.Commit(); err != nil {
 		done(false)
 		return db.spaceError(fmt.Errorf("commit: %w", err))

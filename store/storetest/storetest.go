@@ -25,6 +25,7 @@ func Run(t *testing.T, open Opener) {
 		{"CodeExceptions", testCodeExceptions},
 		{"Subjects", testSubjects},
 		{"Search", testSearch},
+		{"SearchInTransaction", testSearchInTransaction},
 		{"Records", testRecords},
 		{"Batches", testBatches},
 		{"Rollback", testRollback},
@@ -280,6 +281,61 @@ func testSearch(t *testing.T, s store.Store) {
 	}
 	if got := search("华为电子", 10); len(got) != 0 {
 		t.Fatalf("old name still found: %v", got)
+	}
+}
+
+// testSearchInTransaction: a transaction finds the organisations it created by name, a rename
+// in the same transaction leaves the new name alone in the index, and subjects inserted in
+// several calls get the ids the store gave them.
+func testSearchInTransaction(t *testing.T, s store.Store) {
+	a := org("91371002MA3D000001", "威海星辰船舶有限公司")
+	b := org("91371002MA3D000002", "威海星辰渔具有限公司")
+	c := org("91371002MA3D000003", "文登星辰茶叶有限公司")
+	names := func(tx store.Reader, q string) []string {
+		t.Helper()
+		res, err := tx.SearchSubjects(ctx, store.SearchQuery{Name: q, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range res.Subjects {
+			out = append(out, s.Name)
+		}
+		return out
+	}
+	update(t, s, func(tx store.Tx) error {
+		if err := tx.InsertSubjects([]*credit.Subject{a, b}); err != nil {
+			return err
+		}
+		a.Name, a.NameNorm = "威海远航船舶有限公司", "威海远航船舶有限公司"
+		if err := tx.UpdateSubject(a); err != nil {
+			return err
+		}
+		if err := tx.InsertSubjects([]*credit.Subject{c}); err != nil {
+			return err
+		}
+		if got := names(tx, "星辰"); len(got) != 2 {
+			return fmt.Errorf("search 星辰 in the transaction = %v, want the two not renamed", got)
+		}
+		if got := names(tx, "远航船舶"); len(got) != 1 {
+			return fmt.Errorf("search 远航船舶 after the rename = %v", got)
+		}
+		return nil
+	})
+	if got := names(s, "星辰"); len(got) != 2 || got[0] != b.Name || got[1] != c.Name {
+		t.Fatalf("search 星辰 after commit = %v, want %s and %s", got, b.Name, c.Name)
+	}
+	if got := names(s, "船舶"); len(got) != 1 || got[0] != a.Name {
+		t.Fatalf("search 船舶 after commit = %v, want the new name once", got)
+	}
+	for _, x := range []*credit.Subject{a, b, c} {
+		got, err := s.SubjectByID(ctx, x.ID)
+		if err != nil || got.Key != x.Key || got.Name != x.Name {
+			t.Fatalf("subject %d: %+v, %v; want %s %s", x.ID, got, err, x.Key, x.Name)
+		}
+	}
+	if !(a.ID < b.ID && b.ID < c.ID) {
+		t.Fatalf("ids %d, %d, %d not in insertion order", a.ID, b.ID, c.ID)
 	}
 }
 

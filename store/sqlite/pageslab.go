@@ -58,9 +58,10 @@ func DefaultPageCacheMiB() int {
 }
 
 // bulkWriterExtraMiB is what a bulk load's page cache holds beyond a server's, all of it for the
-// writer: a 10,000,000-record import ran 10–12 % faster with a 512 MiB writer cache than with
-// 64 MiB (docs/performance.md, twelfth and thirteenth sessions), the B-trees of its indexes
-// outgrowing a small cache long before the tables do.
+// writer: a 10,000,000-record import ran about 6 % faster with a 510 MiB writer cache than with
+// 64 MiB, and no faster with 766 or 1,278 MiB (docs/performance.md, thirteenth session; 10–12 %
+// in the twelfth's test on another instance), the B-trees of its indexes outgrowing a small
+// cache long before the tables do.
 const bulkWriterExtraMiB = 448
 
 // BulkPageCacheMiB is the page cache a bulk load (import, bench) reserves unless told

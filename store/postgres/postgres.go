@@ -271,6 +271,17 @@ func isUnique(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
+// SettleSearch merges the entries that inserts left in the pending list of the name index
+// (subject_search_grams, a GIN index with fastupdate on) into the index proper. Every search
+// scans the whole pending list, which grows to gin_pending_list_limit (4 MB by default) between
+// merges, and only an insert that overflows it or a vacuum merges it; the importer's caller
+// runs this after each import. It returns at once when the list is empty. The role must own
+// the index (it does when it ran the migrations).
+func (db *DB) SettleSearch(ctx context.Context) error {
+	_, err := db.pool.Exec(ctx, `SELECT gin_clean_pending_list('subject_search_grams'::regclass)`)
+	return err
+}
+
 // Analyze refreshes the planner's statistics of the tables a bulk load grows. Right after a
 // large import the statistics are empty or stale (autovacuum catches up later) and search
 // plans are poor; the importer's caller runs this after big batches.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/xinyong/xinyong/app"
 	"github.com/xinyong/xinyong/credit"
+	"github.com/xinyong/xinyong/store"
 	"github.com/xinyong/xinyong/store/postgres"
 )
 
@@ -33,6 +34,13 @@ func TestListsMeetRightsOnPostgres(t *testing.T) {
 // pgRightsApp is an App on PostgreSQL in a schema of its own; the test skips without
 // XINYONG_TEST_POSTGRES.
 func pgRightsApp(t *testing.T) (*app.App, *clock) {
+	t.Helper()
+	a, clk, _ := pgApp(t)
+	return a, clk
+}
+
+// pgApp is pgRightsApp that also returns the DSN, with the schema first on its search path.
+func pgApp(t *testing.T) (*app.App, *clock, string) {
 	t.Helper()
 	dsn := os.Getenv("XINYONG_TEST_POSTGRES")
 	if dsn == "" {
@@ -60,7 +68,8 @@ func pgRightsApp(t *testing.T) (*app.App, *clock) {
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	st, err := postgres.Open(ctx, dsn+sep+"search_path="+schema+",public")
+	dsn += sep + "search_path=" + schema + ",public"
+	st, err := postgres.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,5 +80,40 @@ func pgRightsApp(t *testing.T) (*app.App, *clock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return a, clk
+	return a, clk, dsn
+}
+
+// TestImportSettlesSearchOnPostgres: an import that adds an organisation leaves nothing in the
+// name index's pending list, which every search would otherwise scan (App.settleSearch).
+func TestImportSettlesSearchOnPostgres(t *testing.T) {
+	a, _, dsn := pgApp(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	pending := func() int64 {
+		var n int64
+		if err := conn.QueryRow(ctx, `SELECT gin_clean_pending_list('subject_search_grams'::regclass)`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// The check itself merges: an insert outside an import leaves a page, so it sees one.
+	if _, err := conn.Exec(ctx, `INSERT INTO subject_search (id, search_text, grams) VALUES (-1, '甲', '{甲}')`); err != nil {
+		t.Fatal(err)
+	}
+	if n := pending(); n == 0 {
+		t.Fatal("an insert left nothing in the pending list: the index no longer collects entries apart")
+	}
+	importCSV(t, a, "scjg", "honour", "source_id,subject_code,subject_name,honour_name,awarding_body,level,award_date\n"+
+		"H1,91350100M000100Y43,福州某某有限公司,守合同重信用企业,威海市市场监督管理局,市级,2026-01-05\n")
+	if n := pending(); n != 0 {
+		t.Fatalf("after the import the pending list held %d pages; want 0", n)
+	}
+	res, err := a.Store.SearchSubjects(ctx, store.SearchQuery{Name: "某某", Limit: 10})
+	if err != nil || len(res.Subjects) != 1 {
+		t.Fatalf("search after the import = %+v, %v", res, err)
+	}
 }

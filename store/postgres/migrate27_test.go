@@ -12,7 +12,7 @@ import (
 
 // TestIndexedTextBytewise keeps every index of the schema comparing text bytewise (COLLATE "C",
 // migrations 0026 and 0027): a new index on a text column in the database's collation would
-// compare through strcoll or ICU again, which in a Chinese-locale database made name grams 2.2–2.5
+// compare through strcoll or ICU again, which in a Chinese-locale database made name grams 2.1–2.5
 // times as slow to index, and would order differently from SQLite.
 func TestIndexedTextBytewise(t *testing.T) {
 	_, conn := openWithConn(t)

@@ -3,7 +3,7 @@
 -- 0026 did this for the record key, subjects.key and subject_aliases.alias. The other indexed
 -- text columns still compared through the database's collation: strcoll (libc) or ICU on every
 -- index comparison. In a database created with a Chinese ICU locale (zh-Hans-CN), inserting
--- 100,000 organisations' name grams into subject_search's GIN index took 2.2–2.5 times as long
+-- 100,000 organisations' name grams into subject_search's GIN index took 2.1–2.5 times as long
 -- as with "C" (docs/performance.md, fourteenth session). The platform only looks these columns
 -- up by equality (and grams by array containment), which is the same under every deterministic
 -- collation, so no answer changes; where a query orders by one of them (user names, codes), the

@@ -112,6 +112,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer done()
+	logSettings(ctx, a.Store, a.Log)
 	if err := warnNoAdmin(ctx, e, a); err != nil {
 		return err
 	}

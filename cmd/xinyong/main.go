@@ -63,6 +63,7 @@ func commands() []command {
 		{"copy", "复制整个数据库并逐表核对（SQLite ↔ PostgreSQL）/ copy a whole store and verify it table by table (SQLite ↔ PostgreSQL)", cmdCopy},
 		{"migrate", "升级数据库结构 / apply database migrations", cmdMigrate},
 		{"backup", "在线备份数据库 / back up the database while it serves", cmdBackup},
+		{"doctor", "检查数据库服务器与存储的设置 / check the settings the store runs with", cmdDoctor},
 		// Lists, measures and window checks (名单、措施与信用核查).
 		{"list", "红黑名单：类型、条目、拟列入、确认、发布、移出、载入 / lists: types, entries, propose, confirm, publish, remove, load", cmdList},
 		{"measure", "联合奖惩措施清单 / the measures list (list, activate, deactivate)", cmdMeasure},

@@ -22,3 +22,12 @@ func spaceCause(dir string, full bool) (zh, en string) {
 	}
 	return "写入失败（磁盘已满或 I/O 错误）", "a write failed (disk full or I/O error)"
 }
+
+// freeBytes is the room left for this user on dir's file system.
+func freeBytes(dir string) (int64, bool) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, false
+	}
+	return int64(st.Bavail) * st.Bsize, true // #nosec G115 -- block counts fit in int64
+}

@@ -1,0 +1,37 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/xinyong/xinyong/store"
+	"github.com/xinyong/xinyong/store/sqlite"
+)
+
+func TestCheckSettings(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fs, err := db.CheckSettings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]store.Finding{}
+	for _, f := range fs {
+		got[f.Name] = f
+	}
+	if f := got["journal_mode"]; f.Level != store.LevelOK || f.Current != "wal" {
+		t.Errorf("journal_mode: %+v", f)
+	}
+	if runtime.GOOS == "linux" {
+		// A fresh database is far smaller than any test machine's free space.
+		if f := got["free_space"]; f.Level != store.LevelOK || f.Current == "" {
+			t.Errorf("free_space: %+v", f)
+		}
+	}
+}

@@ -68,10 +68,16 @@ func (db *DB) CheckSettings(ctx context.Context) ([]store.Finding, error) {
 		return nil, err
 	}
 	var size int64
-	if err := db.pool.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&size); err != nil {
+	var schema string
+	if err := db.pool.QueryRow(ctx, `SELECT pg_database_size(current_database()), coalesce(current_schema(), '')`).Scan(&size, &schema); err != nil {
 		return nil, err
 	}
 	out := settingFindings(set, size)
+	// Shown, not judged: a search_path naming a schema that does not exist falls back to the
+	// next one (often public), and the store's tables end up there.
+	out = append(out, store.Finding{Level: store.LevelOK, Name: "current_schema", Current: schema,
+		WhyZH: "本存储的表所在的模式（search_path 中第一个存在的模式）",
+		WhyEN: "the schema holding the store's tables (the first schema of search_path that exists)"})
 	stale, err := db.unanalysed(ctx)
 	if err != nil {
 		return nil, err

@@ -54,6 +54,9 @@ func TestCheckSettings(t *testing.T) {
 	if f := finding(fs, "ANALYZE"); f.Level != store.LevelOK {
 		t.Errorf("a fresh store has nothing to analyse: %+v", f)
 	}
+	if f := finding(fs, "current_schema"); !strings.HasPrefix(f.Current, "xt_") {
+		t.Errorf("current_schema: %+v, want the test's schema", f)
+	}
 
 	// 12,000 rows in a table that is not analysed after them (autovacuum is off for it).
 	conn, err := pgx.Connect(ctx, dsn)

@@ -66,12 +66,38 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("连接 PostgreSQL 失败 / cannot connect to PostgreSQL: %w", err)
 	}
+	if err := checkSchema(ctx, pool, cfg.ConnConfig.RuntimeParams["search_path"]); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	db := &DB{pool: pool, reader: reader{q: pool, grams: &gramStats{}, Reader: listsql.Reader{DB: listDB{q: pool}, Pool: true}}}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// checkSchema refuses a search_path whose first schema does not exist. PostgreSQL would skip it
+// and create the store's tables in the next one (usually public), mixed with whatever is there.
+func checkSchema(ctx context.Context, pool *pgxpool.Pool, searchPath string) error {
+	first, _, _ := strings.Cut(searchPath, ",")
+	first = strings.TrimSpace(first)
+	if first == "" || first == "$user" || first == `"$user"` {
+		return nil
+	}
+	name := strings.ToLower(first)
+	if len(first) >= 2 && first[0] == '"' && first[len(first)-1] == '"' {
+		name = strings.ReplaceAll(first[1:len(first)-1], `""`, `"`)
+	}
+	var ok bool
+	if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)`, name).Scan(&ok); err != nil {
+		return err
+	}
+	if !ok {
+		return credit.Errorf(credit.EINVALID, "search_path 的第一个模式 %q 不存在，请先创建（CREATE SCHEMA）/ the first schema of search_path, %q, does not exist: create it first (CREATE SCHEMA)", name, name)
+	}
+	return nil
 }
 
 // Close closes the connection pool. It may be called more than once.

@@ -158,6 +158,38 @@ func TestOpenBadDSN(t *testing.T) {
 	}
 }
 
+// TestOpenMissingSchema: a search_path whose first schema does not exist is refused before any
+// migration runs, rather than filling the next schema (public) with the store's tables.
+func TestOpenMissingSchema(t *testing.T) {
+	dsn := testDSN(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tables := func() (n int) {
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = 'public'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := tables()
+	missing := "xt_missing_schema"
+	_, err = postgres.Open(ctx, withSearchPath(t, dsn, missing+",public"))
+	if credit.ErrorCode(err) != credit.EINVALID || !strings.Contains(err.Error(), missing) {
+		t.Fatalf("open with a missing schema: %v", err)
+	}
+	if n := tables(); n != before {
+		t.Fatalf("public held %d tables before, %d after", before, n)
+	}
+	// A quoted name is taken as written.
+	_, err = postgres.Open(ctx, withSearchPath(t, dsn, `"Xt_Missing",public`))
+	if credit.ErrorCode(err) != credit.EINVALID || !strings.Contains(err.Error(), "Xt_Missing") {
+		t.Fatalf("open with a missing quoted schema: %v", err)
+	}
+}
+
 // TestBulkRoundTrip writes subjects and records through both paths (multi-row INSERT below
 // copyMin rows, COPY from it) and reads back exactly what was written, times in whole seconds.
 func TestBulkRoundTrip(t *testing.T) {

@@ -416,3 +416,17 @@ func (a *App) RemoveCodeException(ctx context.Context, code, by string) error {
 	}
 	return err
 }
+
+// StoreSettings runs the store's settings check (运行环境检查, `xinyong doctor`) and names the
+// store's engine. A store without a check gives no findings.
+func (a *App) StoreSettings(ctx context.Context) (engine string, findings []store.Finding, err error) {
+	if c, ok := a.Store.(interface{ CopyEngine() string }); ok {
+		engine = c.CopyEngine()
+	}
+	sc, ok := a.Store.(store.SettingsChecker)
+	if !ok {
+		return engine, nil, nil
+	}
+	findings, err = sc.CheckSettings(ctx)
+	return engine, findings, err
+}

@@ -135,6 +135,7 @@ var expected = map[[2]string]string{
 	{"POST", "/console/subscriptions/{id}/remove"}: "admin reviewer",
 	{"POST", "/console/deliveries/{id}/retry"}:     "admin reviewer",
 	{"GET", "/console/outbox"}:                     "admin",
+	{"GET", "/console/system"}:                     "admin",
 	{"GET", "/api/v1/tasks"}:                       "admin reviewer clerk tok-tasks",
 	{"GET", "/api/v1/tasks/{id}"}:                  "admin reviewer clerk tok-tasks",
 	{"POST", "/api/v1/tasks/{id}/response"}:        "admin reviewer clerk tok-tasks",

@@ -228,6 +228,7 @@ func DefaultMatrix() Matrix {
 		deptRule("POST", "/console/subscriptions/{id}/remove", "", subsRoles),
 		deptRule("POST", "/console/deliveries/{id}/retry", "", subsRoles),
 		admin("GET", "/console/outbox"),
+		admin("GET", "/console/system"),
 		deptRule("GET", "/api/v1/tasks", ScopeTasksWrite, tasksRoles),
 		deptRule("GET", "/api/v1/tasks/{id}", ScopeTasksWrite, tasksRoles),
 		deptRule("POST", "/api/v1/tasks/{id}/response", ScopeTasksWrite, tasksRoles),

@@ -49,6 +49,9 @@ var consoleSections = []consoleSection{
 	{"/console/subscriptions", "/console/subscriptions", "console.subscriptions"},
 	{"/console/outbox", "/console/outbox", "console.outbox"},
 
+	// The store's settings check (系统状态).
+	{"/console/system", "/console/system", "console.system"},
+
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 	{"/console/objections", "/console/objections", "console.objections"},
 	{"/console/repairs", "/console/repairs", "console.repairs"},

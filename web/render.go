@@ -41,6 +41,9 @@ var pageNames = []string{"home", "search", "subject", "error", "login", "batches
 
 	// Scores, grades, consents and benefits (评分、评级、授权与信易+).
 	"my_score", "my_consents", "benefits", "scorecards",
+
+	// The store's settings check (系统状态).
+	"system",
 }
 
 // displayZone is the time zone pages show times in: China Standard Time, whatever the

@@ -206,6 +206,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /console/subscriptions/{id}/remove", s.consoleUnsubscribe)
 	m.HandleFunc("POST /console/deliveries/{id}/retry", s.consoleRetryDelivery)
 	m.HandleFunc("GET /console/outbox", s.consoleOutbox)
+	m.HandleFunc("GET /console/system", s.consoleSystem)
 
 	// Subjects' rights: objections, repair, calendar (异议、信用修复与工作日历).
 	m.HandleFunc("GET /guide/repair", s.repairGuide)

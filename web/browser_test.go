@@ -113,6 +113,8 @@ func TestBrowser(t *testing.T) {
 	do("the audit page", chromedp.Navigate(ts.URL+"/console/audit"), chromedp.WaitVisible(chromedp.ID("chain-status")))
 	chain := text("#chain-status")
 	shot("console-audit.png")
+	do("the system page", chromedp.Navigate(ts.URL+"/console/system"), chromedp.WaitVisible(chromedp.ID("settings")))
+	settings := text("#settings")
 	do("sign out", chromedp.Click(chromedp.CSS(`form[action="/console/logout"] button`)),
 		chromedp.WaitVisible(chromedp.ID("username")))
 	do("the console is closed again", chromedp.Navigate(ts.URL+"/console/"), chromedp.WaitVisible(chromedp.ID("username")))
@@ -130,6 +132,9 @@ func TestBrowser(t *testing.T) {
 	}
 	if !strings.Contains(usersList, "li.si") || !strings.Contains(usersList, "李四") || !strings.Contains(usersList, "报送员") {
 		t.Errorf("users list after adding li.si: %q", usersList)
+	}
+	if !strings.Contains(settings, "journal_mode") || !strings.Contains(settings, "正常") {
+		t.Errorf("settings check: %q", settings)
 	}
 	if !strings.Contains(chain, "审计链完整") {
 		t.Errorf("audit chain: %q", chain)

@@ -15,8 +15,9 @@ var _ store.SettingsChecker = (*DB)(nil)
 // or a migration that rewrites a table, each of which needs about as much again as the
 // database holds.
 func (db *DB) CheckSettings(ctx context.Context) ([]store.Finding, error) {
+	// A reader asks: the writer's connection may be held by an import for minutes.
 	var mode string
-	if err := db.write.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+	if err := db.read.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
 		return nil, err
 	}
 	out := []store.Finding{{Level: store.LevelOK, Name: "journal_mode", Current: mode, Want: "wal",

@@ -101,12 +101,7 @@ var deliveryMessages = map[string][2]string{
 }
 
 func init() {
-	for k, v := range deliveryMessages {
-		if _, dup := messages[k]; dup {
-			panic("message key defined twice: " + k)
-		}
-		messages[k] = v
-	}
+	addMessages(deliveryMessages)
 }
 
 // ---- API ----

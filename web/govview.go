@@ -45,12 +45,7 @@ var govMessages = map[string][2]string{
 }
 
 func init() {
-	for k, v := range govMessages {
-		if _, dup := messages[k]; dup {
-			panic("message key defined twice: " + k)
-		}
-		messages[k] = v
-	}
+	addMessages(govMessages)
 }
 
 // govPurpose is the purpose a request states: the header X-Xinyong-Purpose, else ?purpose=,

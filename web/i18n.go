@@ -442,3 +442,14 @@ var messages = map[string][2]string{
 	"audit.detail":       {"详情", "Detail"},
 	"audit.none":         {"审计日志为空。", "The audit trail is empty."},
 }
+
+// addMessages merges the texts of one area's pages into messages, at init; a key defined twice
+// is a programming error.
+func addMessages(m map[string][2]string) {
+	for k, v := range m {
+		if _, dup := messages[k]; dup {
+			panic("message key defined twice: " + k)
+		}
+		messages[k] = v
+	}
+}

@@ -131,12 +131,7 @@ var listMessages = map[string][2]string{
 }
 
 func init() {
-	for k, v := range listMessages {
-		if _, dup := messages[k]; dup {
-			panic("message key defined twice: " + k)
-		}
-		messages[k] = v
-	}
+	addMessages(listMessages)
 }
 
 // checkPurpose is what the query log records for list administration reads.

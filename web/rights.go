@@ -132,12 +132,7 @@ var rightsMessages = map[string][2]string{
 }
 
 func init() {
-	for k, v := range rightsMessages {
-		if _, dup := messages[k]; dup {
-			panic("message key defined twice: " + k)
-		}
-		messages[k] = v
-	}
+	addMessages(rightsMessages)
 }
 
 // readEvidenceForm parses a multipart form with evidence files (field "files", several

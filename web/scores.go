@@ -125,12 +125,7 @@ var scoreMessages = map[string][2]string{
 }
 
 func init() {
-	for k, v := range scoreMessages {
-		if _, dup := messages[k]; dup {
-			panic("message key defined twice: " + k)
-		}
-		messages[k] = v
-	}
+	addMessages(scoreMessages)
 }
 
 // markLogged notes that the service entered this request's read in the query log itself (the

@@ -98,10 +98,5 @@ var subjectListsMessages = map[string][2]string{
 func init() {
 	templateFuncs["listsPanel"] = listsPanel
 	templateFuncs["removesPanel"] = removesPanel
-	for k, v := range subjectListsMessages {
-		if _, dup := messages[k]; dup {
-			panic("message key defined twice: " + k)
-		}
-		messages[k] = v
-	}
+	addMessages(subjectListsMessages)
 }

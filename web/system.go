@@ -30,12 +30,7 @@ var systemMessages = map[string][2]string{
 }
 
 func init() {
-	for k, v := range systemMessages {
-		if _, dup := messages[k]; dup {
-			panic("message key defined twice: " + k)
-		}
-		messages[k] = v
-	}
+	addMessages(systemMessages)
 }
 
 type systemPage struct {

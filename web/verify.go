@@ -38,12 +38,7 @@ var verifyMessages = map[string][2]string{
 }
 
 func init() {
-	for k, v := range verifyMessages {
-		if _, dup := messages[k]; dup {
-			panic("message key defined twice: " + k)
-		}
-		messages[k] = v
-	}
+	addMessages(verifyMessages)
 	// The console's form brings its CSRF token ahead of the file (receiveCodes checks it).
 	multipartCSRF["POST /console/check-batches"] = true
 }

@@ -57,3 +57,16 @@ func (l Level) Rank() int {
 func SortFindings(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int { return b.Level.Rank() - a.Level.Rank() })
 }
+
+// Tally counts findings by level and returns the most serious level among them (LevelOK when
+// there are none).
+func Tally(fs []Finding) (counts map[Level]int, worst Level) {
+	counts, worst = map[Level]int{}, LevelOK
+	for _, f := range fs {
+		counts[f.Level]++
+		if f.Level.Rank() > worst.Rank() {
+			worst = f.Level
+		}
+	}
+	return counts, worst
+}

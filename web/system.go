@@ -38,7 +38,8 @@ type systemPage struct {
 	Engine   string
 	Findings []store.Finding
 	// Counts per level, for the summary line.
-	Critical, Warning, Advice int
+	Counts map[store.Level]int
+	Worst  store.Level
 }
 
 // levelTag is the tag class of a finding's level.
@@ -61,15 +62,6 @@ func (s *Server) consoleSystem(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	for _, f := range p.Findings {
-		switch f.Level {
-		case store.LevelCritical:
-			p.Critical++
-		case store.LevelWarning:
-			p.Warning++
-		case store.LevelAdvice:
-			p.Advice++
-		}
-	}
+	p.Counts, p.Worst = store.Tally(p.Findings)
 	s.render(w, r, http.StatusOK, "system", p)
 }

@@ -42,14 +42,7 @@ func cmdDoctor(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	worst := store.LevelOK
-	counts := map[store.Level]int{}
-	for _, f := range fsd {
-		counts[f.Level]++
-		if f.Level.Rank() > worst.Rank() {
-			worst = f.Level
-		}
-	}
+	counts, worst := store.Tally(fsd)
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

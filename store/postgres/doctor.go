@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/xinyong/xinyong/store"
 )
 
@@ -54,17 +56,12 @@ func (db *DB) CheckSettings(ctx context.Context) ([]store.Finding, error) {
 		return nil, err
 	}
 	set := map[string]pgSetting{}
-	for rows.Next() {
-		var name string
-		var s pgSetting
-		if err := rows.Scan(&name, &s.raw, &s.unit, &s.shown); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		set[name] = s
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	var name string
+	var v pgSetting
+	if _, err := pgx.ForEachRow(rows, []any{&name, &v.raw, &v.unit, &v.shown}, func() error {
+		set[name] = v
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	var size int64
@@ -155,17 +152,8 @@ func (db *DB) unanalysed(ctx context.Context) (store.Finding, error) {
 	if err != nil {
 		return store.Finding{}, err
 	}
-	var tables []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return store.Finding{}, err
-		}
-		tables = append(tables, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
 		return store.Finding{}, err
 	}
 	f := store.Finding{Level: store.LevelOK, Name: "ANALYZE", Current: "—",
